@@ -1,0 +1,109 @@
+"""The command line: parses arguments, calls one library function, formats the result.
+
+Global options come before the command: ``oermonitor --config FILE --db FILE <command>``.
+Exit codes (contract): 0 done, 1 bad input, 2 usage, 3 operational failure.
+Each command group lives in its own module below and registers itself on `main`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import replace
+from functools import cached_property
+from pathlib import Path
+
+import click
+
+from oermonitor import __version__
+from oermonitor.errors import BadInput, OperationalError
+from oermonitor.settings import Settings, load_settings
+from oermonitor.store import Store
+
+
+class Env:
+    """What every command needs, loaded lazily: settings first, the store on demand."""
+
+    def __init__(self, config: str | None, db: str | None, verbose: int):
+        self.config_path = config
+        self.db_override = db
+        self.verbose = verbose
+
+    @cached_property
+    def settings(self) -> Settings:
+        settings = load_settings(self.config_path)
+        for warning in settings.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if self.db_override:
+            settings = replace(settings, database=Path(self.db_override))
+        return settings
+
+    @cached_property
+    def store(self) -> Store:
+        return Store.open(self.settings.database)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+
+
+class Group(click.Group):
+    """Turns our two error kinds into one line on stderr and the contract's exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BadInput as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except OperationalError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
+              help="Settings file (TOML). Default: $OERMONITOR_CONFIG, else "
+                   "./config/oermonitor.toml, else built-in defaults.")
+@click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
+              help="SQLite database; overrides the settings' `database`.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(__version__, prog_name="oermonitor")
+@click.pass_context
+def main(ctx: click.Context, config: str | None, db: str | None, verbose: int) -> None:
+    """Keep open learning materials online, openly licensed and current.
+
+    Register materials from a spreadsheet (`import`) or Edurep (`edurep import`),
+    let cron run `run` every night, and read the overview with `status`.
+    """
+    env = Env(config, db, verbose)
+    ctx.obj = env
+    ctx.call_on_close(env.close)
+    setup_logging(verbose)
+
+
+def setup_logging(verbose: int, log_file: Path | None = None) -> None:
+    level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler: logging.Handler = (logging.FileHandler(log_file, encoding="utf-8") if log_file
+                                else logging.StreamHandler(sys.stderr))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("oermonitor")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+pass_env = click.make_pass_decorator(Env)
+
+# Command modules register themselves on `main` when imported.
+from oermonitor.cli import (  # noqa: E402,F401
+    edurep,
+    inspect,
+    job,
+    notify,
+    overview,
+    registry,
+)

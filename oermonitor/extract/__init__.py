@@ -1,0 +1,53 @@
+"""Extraction: pure functions from a fetched response to `Facts`.
+
+    facts = extract(fetch_result)
+
+Parses the page once (`Page`), then asks each extractor: availability
+refinement (soft 404, login walls), licence, declared dates, content
+fingerprint and platform specifics. No I/O happens here.
+"""
+
+from __future__ import annotations
+
+from oermonitor.models import FetchResult, Facts
+from oermonitor.extract import availability, dates, fingerprint, licence, platforms
+from oermonitor.extract.page import Page
+from oermonitor.models import SERVED, LicenceResult
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def is_html(result: FetchResult) -> bool:
+    return result.text is not None and (result.content_type in HTML_TYPES or
+                                        result.content_type is None)
+
+
+def extract(result: FetchResult) -> Facts:
+    """Facts about one fetched URL. A failed fetch yields facts with only availability."""
+    if result.availability not in SERVED:
+        return Facts(availability=result.availability, error=result.error)
+    if not is_html(result):
+        # A file (PDF, image, package): the header is all the date there is.
+        modified, source = dates.from_headers(result.headers, result.fetched_at)
+        return Facts(availability=result.availability, error=result.error,
+                     last_modified=modified, last_modified_source=source,
+                     content_hash=fingerprint.bytes_hash(result.body),
+                     platform=None, platform_id=None)
+    page = Page.parse(result.text, result.final_url or result.url, result.headers)
+    state, error = availability.refine(result, page)
+    if state not in SERVED:
+        return Facts(availability=state, error=error)
+    found = platforms.recognise(page)
+    modified, source = dates.declared_date(page, result.headers, result.fetched_at, found)
+    return Facts(
+        availability=state,
+        error=error,
+        licence=licence.detect(page) or LicenceResult(id=None),
+        last_modified=modified,
+        last_modified_source=source,
+        title=found.title if found and found.title else platforms.generic_title(page),
+        platform=found.name if found else None,
+        platform_id=found.platform_id if found else None,
+        author=found.author if found else None,
+        content_hash=fingerprint.content_hash(page),
+    )

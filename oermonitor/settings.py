@@ -1,0 +1,216 @@
+"""Settings: one TOML file, defaults in code, validated once.
+
+Lookup order (contract): ``--config PATH``, ``$OERMONITOR_CONFIG``,
+``./config/oermonitor.toml``, else the built-in defaults. Relative paths inside
+the file are relative to the file's folder. Unknown keys are warnings; a wrong
+value or broken TOML is one `BadInput` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from oermonitor.errors import BadInput
+
+OPEN_LICENCE_FAMILIES = ("CC-BY", "CC-BY-SA", "CC0", "CC-PDM", "public-domain")
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    timeout: float = 20.0  # seconds per request (read); also the per-URL budget base
+    connect_timeout: float = 10.0
+    total_timeout: float = 60.0  # deadline per URL, retries and redirects included
+    concurrency: int = 8
+    per_host_delay: float = 1.0
+    per_host_concurrency: int = 2
+    allow_private_networks: bool = False
+    respect_robots_txt: bool = True
+    max_bytes: int = 5_000_000
+    max_redirects: int = 10
+    max_tries: int = 3
+    retry_after_cap: float = 30.0
+    backoff_base: float = 0.5
+    contact: str = ""  # appended to the User-Agent: oermonitor/<version> (+contact)
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    stale_after_days: int = 365
+    grace_days: int = 0
+    failures_before_broken: int = 2
+    allowed_licences: tuple[str, ...] = OPEN_LICENCE_FAMILIES
+    recheck_after_hours: float = 20.0
+    retry_failing_after_hours: float = 4.0
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    remind_every_days: int = 14
+    escalate_after_reminders: int = 3
+    coordinator_summaries: bool = True
+    outbox: Path | None = None  # write .eml files here instead of sending
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 25
+    from_: str = "oermonitor@example.org"
+    security: str = "none"  # none | starttls | ssl
+    username: str = ""
+    password_env: str = ""  # name of the environment variable that holds the password
+    timeout: float = 30.0
+
+    @property
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    max_duration: float = 0.0  # seconds; 0 = no budget
+    history_days: int = 400  # check history older than this is compacted
+    log_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: Path = Path("oermonitor.db")
+    language: str = "nl"
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    policy: PolicySettings = field(default_factory=PolicySettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+    source: Path | None = None  # the file these came from, None for defaults
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def allow_private_networks(self) -> bool:
+        env = os.environ.get("OERMONITOR_ALLOW_PRIVATE_NETWORKS", "").strip().lower()
+        return self.fetch.allow_private_networks or env in ("1", "true", "yes")
+
+
+_SECTIONS = {
+    "fetch": FetchSettings,
+    "policy": PolicySettings,
+    "notify": NotifySettings,
+    "smtp": SmtpSettings,
+    "run": RunSettings,
+}
+# TOML key -> dataclass field where they differ (`from` is a Python keyword).
+_RENAMED = {("smtp", "from"): "from_"}
+_CHOICES = {
+    ("", "language"): ("nl", "en"),
+    ("smtp", "security"): ("none", "starttls", "ssl"),
+}
+_POSITIVE = {
+    ("fetch", "timeout"), ("fetch", "connect_timeout"), ("fetch", "total_timeout"),
+    ("fetch", "concurrency"), ("fetch", "per_host_concurrency"), ("fetch", "max_bytes"),
+    ("fetch", "max_tries"), ("policy", "failures_before_broken"),
+    ("notify", "remind_every_days"), ("smtp", "timeout"), ("run", "history_days"),
+}
+
+
+def find_config(explicit: str | os.PathLike | None, cwd: Path | None = None) -> Path | None:
+    """The settings file to use, or None for built-in defaults."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("OERMONITOR_CONFIG")
+    if env:
+        return Path(env)
+    candidate = (cwd or Path.cwd()) / "config" / "oermonitor.toml"
+    return candidate if candidate.is_file() else None
+
+
+def load_settings(path: str | os.PathLike | None = None, *, cwd: Path | None = None) -> Settings:
+    """Load and validate settings. `path` None means: look it up per the contract."""
+    config = find_config(path, cwd)
+    if config is None:
+        return Settings()
+    try:
+        raw = config.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{config}: settings file not found") from None
+    except OSError as exc:
+        raise BadInput(f"{config}: cannot read settings file ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise BadInput(f"{config}: settings file is not UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"{config}: invalid TOML: {exc}") from None
+    return settings_from_dict(data, source=config)
+
+
+def settings_from_dict(data: dict, *, source: Path | None = None) -> Settings:
+    """Validate a parsed TOML document into `Settings` (paths relative to `source`)."""
+    where = str(source) if source else "settings"
+    base = source.resolve().parent if source else Path.cwd()
+    warnings: list[str] = []
+    top: dict = {}
+    sections: dict = {}
+    top_fields = {f.name: f for f in fields(Settings) if f.name not in _SECTIONS}
+    for key, value in data.items():
+        if key in _SECTIONS:
+            if not isinstance(value, dict):
+                raise BadInput(f"{where}: [{key}] must be a table")
+            sections[key] = _build(_SECTIONS[key], key, value, where, base, warnings)
+        elif key in top_fields and key not in ("source", "warnings"):
+            top[key] = _coerce("", key, value, top_fields[key].type, where, base)
+        else:
+            warnings.append(f"{where}: unknown setting '{key}' ignored")
+    return replace(Settings(), **top, **sections, source=source, warnings=tuple(warnings))
+
+
+def _build(cls, section: str, values: dict, where: str, base: Path, warnings: list[str]):
+    known = {f.name: f for f in fields(cls)}
+    kwargs = {}
+    for key, value in values.items():
+        name = _RENAMED.get((section, key), key)
+        if name not in known:
+            warnings.append(f"{where}: unknown setting [{section}] {key} ignored")
+            continue
+        kwargs[name] = _coerce(section, key, value, known[name].type, where, base)
+    return cls(**kwargs)
+
+
+def _coerce(section: str, key: str, value, annotation: str, where: str, base: Path):
+    label = f"[{section}] {key}" if section else key
+
+    def bad(expected: str):
+        return BadInput(f"{where}: {label}: expected {expected}, got {value!r}")
+
+    kind = str(annotation)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if kind in ("int", "float"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise bad("a number")
+        if kind == "int" and not float(value).is_integer():
+            raise bad("a whole number")
+        if value < 0 or ((section, key) in _POSITIVE and value <= 0):
+            raise bad("a positive number" if (section, key) in _POSITIVE else "a number >= 0")
+        return int(value) if kind == "int" else float(value)
+    if kind == "str":
+        if not isinstance(value, str):
+            raise bad("a string")
+        choices = _CHOICES.get((section, key))
+        if choices and value not in choices:
+            raise bad("one of " + ", ".join(choices))
+        return value
+    if "Path" in kind:
+        if not isinstance(value, str) or not value.strip():
+            raise bad("a path")
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else base / path
+    if "tuple" in kind:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad("a list of strings")
+        return tuple(value)
+    raise AssertionError(f"unhandled setting type {kind}")  # pragma: no cover

@@ -1,0 +1,365 @@
+"""The SQLite store: the only module that speaks SQL.
+
+Tables:
+  pilots, maintainers, materials  the registry (what is monitored, by whom)
+  checks                          one row per check of a material (history)
+  confirmations                   "still current" statements by maintainers
+  notifications                   what was sent to whom about which problem
+  runs                            one row per `oermonitor run`
+
+`materials` also carries a snapshot of the latest check (availability, licence,
+dates, fingerprint, HTTP validators) and a `tracking` JSON blob that the policy
+folds each check into, so the overview never has to replay history.
+
+Timestamps are UTC ISO strings (`2026-11-30T02:08:18+00:00`), dates `YYYY-MM-DD`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from oermonitor.errors import BadInput, OperationalError
+
+BUSY_TIMEOUT_MS = 10_000
+
+migrations = Migrations("oermonitor")
+
+
+@migrations()
+def m001_registry(db: Database) -> None:
+    db["pilots"].create(
+        {"id": int, "name": str, "end_date": str, "coordinator_email": str, "created_at": str},
+        pk="id",
+        not_null={"name"},
+    )
+    db["pilots"].create_index(["name"], unique=True)
+    db["maintainers"].create(
+        {"id": int, "email": str, "name": str, "created_at": str, "bounced_at": str,
+         "bounce_reason": str},
+        pk="id",
+        not_null={"email"},
+    )
+    db["maintainers"].create_index(["email"], unique=True)
+    db["materials"].create(
+        {
+            "id": int,
+            "url": str,
+            "identity": str,  # platform id (wikiwijs:123) or the URL: one material per identity
+            "title": str,  # the registered title (spreadsheet or catalogue)
+            "pilot_id": int,
+            "maintainer_id": int,
+            "expected_licence": str,
+            "source": str,  # csv | edurep
+            "source_line": int,
+            "catalogue_id": str,
+            "catalogue_licence": str,
+            "catalogue_date": str,
+            "evergreen": int,
+            "review_interval_days": int,
+            "muted_until": str,
+            "mute_reason": str,
+            "added_at": str,
+            "updated_at": str,
+            # snapshot of the latest check
+            "last_checked_at": str,
+            "next_check_at": str,
+            "status_code": int,
+            "availability": str,
+            "error": str,
+            "final_url": str,
+            "page_title": str,
+            "licence": str,
+            "licence_scope": str,
+            "last_modified": str,
+            "content_hash": str,
+            "platform_id": str,
+            "etag": str,
+            "http_last_modified": str,
+            "tracking": str,  # JSON: the policy's folded history (failures, licence, changes)
+        },
+        pk="id",
+        not_null={"url", "pilot_id", "maintainer_id"},
+        defaults={"evergreen": 0, "source": "csv", "tracking": "{}"},
+        foreign_keys=[("pilot_id", "pilots", "id"), ("maintainer_id", "maintainers", "id")],
+    )
+    db["materials"].create_index(["url"], unique=True)
+    db["materials"].create_index(["identity"])
+    db["materials"].create_index(["pilot_id"])
+    db["materials"].create_index(["maintainer_id"])
+    db["materials"].create_index(["next_check_at"])
+    db["checks"].create(
+        {
+            "id": int,
+            "material_id": int,
+            "run_id": int,
+            "checked_at": str,
+            "url": str,
+            "final_url": str,
+            "status_code": int,
+            "availability": str,
+            "error": str,
+            "not_modified": int,
+            "elapsed_ms": int,
+            "title": str,
+            "licence": str,
+            "licence_scope": str,
+            "licence_all": str,  # JSON list
+            "licence_conflict": int,
+            "last_modified": str,
+            "last_modified_source": str,
+            "platform_id": str,
+            "content_hash": str,
+        },
+        pk="id",
+        foreign_keys=[("material_id", "materials", "id")],
+    )
+    db["checks"].create_index(["material_id", "checked_at"])
+    db["confirmations"].create(
+        {"id": int, "material_id": int, "confirmed_at": str, "by": str, "note": str},
+        pk="id",
+        foreign_keys=[("material_id", "materials", "id")],
+    )
+    db["confirmations"].create_index(["material_id"])
+    db["notifications"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "material_id": int,  # null for a coordinator summary line without material
+            "pilot_id": int,
+            "recipient": str,
+            "role": str,  # maintainer | coordinator
+            "problem": str,
+            "kind": str,  # new | reminder | escalation | resolved
+            "sent_at": str,
+            "day": str,  # the run's `today`
+            "status": str,  # sent | outbox | refused
+            "message_id": str,
+        },
+        pk="id",
+    )
+    db["notifications"].create_index(["material_id", "problem"])
+    db["notifications"].create_index(["recipient"])
+    db["runs"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "today": str,
+            "dry_run": int,
+            "status": str,  # running | done | interrupted | failed
+            "checked": int,
+            "emails": int,
+            "summary": str,
+        },
+        pk="id",
+    )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """UTC ISO timestamp with seconds precision."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+class Store:
+    """A migrated oermonitor database. Open with `Store.open(path)`."""
+
+    def __init__(self, db: Database, path: Path | None = None):
+        self.db = db
+        self.path = path
+
+    # -- opening ---------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True) -> Store:
+        """Open (and migrate) the database at `path`. WAL mode, busy timeout."""
+        path = Path(path)
+        if not create and not path.exists():
+            raise BadInput(f"{path}: database not found")
+        if path.exists() and path.is_dir():
+            raise BadInput(f"{path}: is a folder, not a database file")
+        if not path.parent.exists():
+            raise BadInput(f"{path}: folder {path.parent} does not exist")
+        try:
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
+                                   check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db = Database(conn)
+            db.execute("PRAGMA foreign_keys = ON")
+            if db.journal_mode != "wal":
+                db.enable_wal()
+            migrations.apply(db)
+        except sqlite3.DatabaseError as exc:
+            text = str(exc)
+            if "locked" in text or "busy" in text:
+                raise OperationalError(f"{path}: database is locked ({text})") from None
+            raise BadInput(f"{path}: not an oermonitor database ({text})") from None
+        return cls(db, path)
+
+    @classmethod
+    def memory(cls) -> Store:
+        db = Database(memory=True)
+        migrations.apply(db)
+        return cls(db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        with self.db.atomic():
+            yield self
+
+    # -- registry --------------------------------------------------------------
+
+    def pilot_by_name(self, name: str) -> dict | None:
+        rows = list(self.db["pilots"].rows_where("name = ?", [name]))
+        return rows[0] if rows else None
+
+    def pilots(self) -> list[dict]:
+        return list(self.db["pilots"].rows_where(order_by="name"))
+
+    def maintainer_by_email(self, email: str) -> dict | None:
+        rows = list(self.db["maintainers"].rows_where("email = ?", [email.lower()]))
+        return rows[0] if rows else None
+
+    def ensure_pilot(self, name: str, end_date: str | None, coordinator: str | None,
+                     now: datetime) -> tuple[int, bool]:
+        """Insert or update a pilot; returns (id, changed). None values keep what is there."""
+        row = self.pilot_by_name(name)
+        if row is None:
+            pid = self.db["pilots"].insert(
+                {"name": name, "end_date": end_date, "coordinator_email": coordinator,
+                 "created_at": iso(now)}
+            ).last_pk
+            return pid, True
+        update = {}
+        if end_date is not None and end_date != row["end_date"]:
+            update["end_date"] = end_date
+        if coordinator is not None and coordinator != row["coordinator_email"]:
+            update["coordinator_email"] = coordinator
+        if update:
+            self.db["pilots"].update(row["id"], update)
+        return row["id"], bool(update)
+
+    def ensure_maintainer(self, email: str, name: str | None, now: datetime) -> tuple[int, bool]:
+        email = email.lower()
+        row = self.maintainer_by_email(email)
+        if row is None:
+            mid = self.db["maintainers"].insert(
+                {"email": email, "name": name, "created_at": iso(now)}
+            ).last_pk
+            return mid, True
+        if name and name != row["name"]:
+            self.db["maintainers"].update(row["id"], {"name": name})
+            return row["id"], True
+        return row["id"], False
+
+    def material_by_url(self, url: str) -> dict | None:
+        rows = list(self.db["materials"].rows_where("url = ?", [url]))
+        return rows[0] if rows else None
+
+    def materials_by_identity(self, identity: str) -> list[dict]:
+        return list(self.db["materials"].rows_where("identity = ?", [identity]))
+
+    def material(self, key: str | int) -> dict | None:
+        """A material by id (number) or URL, with its pilot and maintainer joined in."""
+        text = str(key).strip()
+        where, params = ("m.id = ?", [int(text)]) if text.isdigit() else ("m.url = ?", [text])
+        rows = list(self.materials_view(where, params))
+        return rows[0] if rows else None
+
+    def upsert_material(self, values: dict, now: datetime) -> tuple[int, str]:
+        """Insert or update by URL. Returns (id, "added" | "updated" | "unchanged")."""
+        existing = self.material_by_url(values["url"])
+        if existing is None:
+            row = dict(values, added_at=iso(now), updated_at=iso(now))
+            return self.db["materials"].insert(row).last_pk, "added"
+        changed = {k: v for k, v in values.items() if existing.get(k) != v}
+        if not changed:
+            return existing["id"], "unchanged"
+        changed["updated_at"] = iso(now)
+        self.db["materials"].update(existing["id"], changed)
+        return existing["id"], "updated"
+
+    def update_material(self, material_id: int, values: dict) -> None:
+        self.db["materials"].update(material_id, values)
+
+    def materials_view(self, where: str = "1 = 1", params: Iterable = (),
+                       order_by: str = "m.id") -> Iterator[dict]:
+        """Materials joined with pilot and maintainer; `where` uses aliases m, p, t."""
+        sql = f"""
+            select m.*, p.name as pilot, p.end_date as pilot_end_date,
+                   p.coordinator_email as coordinator_email,
+                   t.email as maintainer_email, t.name as maintainer_name,
+                   t.bounced_at as maintainer_bounced_at
+            from materials m
+            join pilots p on p.id = m.pilot_id
+            join maintainers t on t.id = m.maintainer_id
+            where {where}
+            order by {order_by}
+        """
+        cursor = self.db.execute(sql, list(params))
+        columns = [c[0] for c in cursor.description]
+        for values in cursor:
+            yield dict(zip(columns, values, strict=True))
+
+    def count_materials(self) -> int:
+        return self.db["materials"].count
+
+    # -- history ---------------------------------------------------------------
+
+    def add_check(self, row: dict) -> int:
+        return self.db["checks"].insert(row).last_pk
+
+    def checks(self, material_id: int, limit: int | None = None) -> list[dict]:
+        """Check history, newest first."""
+        return list(self.db["checks"].rows_where(
+            "material_id = ?", [material_id], order_by="checked_at desc, id desc", limit=limit))
+
+    def add_confirmation(self, material_id: int, by: str | None, note: str | None,
+                         now: datetime) -> int:
+        return self.db["confirmations"].insert(
+            {"material_id": material_id, "confirmed_at": iso(now), "by": by, "note": note}
+        ).last_pk
+
+    def confirmations(self, material_id: int) -> list[dict]:
+        return list(self.db["confirmations"].rows_where(
+            "material_id = ?", [material_id], order_by="confirmed_at desc, id desc"))
+
+    def notifications(self, material_id: int | None = None,
+                      recipient: str | None = None) -> list[dict]:
+        clauses, params = [], []
+        if material_id is not None:
+            clauses.append("material_id = ?")
+            params.append(material_id)
+        if recipient is not None:
+            clauses.append("recipient = ?")
+            params.append(recipient.lower())
+        where = " and ".join(clauses) or None
+        return list(self.db["notifications"].rows_where(
+            where, params, order_by="sent_at desc, id desc"))
+
+
+def loads(text: str | None, default=None):
+    """Decode a JSON column, tolerating NULL."""
+    if not text:
+        return default
+    return json.loads(text)
