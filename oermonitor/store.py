@@ -302,6 +302,31 @@ class Store:
     def update_material(self, material_id: int, values: dict) -> None:
         self.db["materials"].update(material_id, values)
 
+    def materials_by_urls(self, urls: list[str]) -> dict[str, dict]:
+        """Registered materials for these URLs, by URL (one query per 500 URLs)."""
+        found: dict[str, dict] = {}
+        for start in range(0, len(urls), 500):
+            chunk = urls[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.db["materials"].rows_where(f"url in ({marks})", chunk):
+                found[row["url"]] = row
+        return found
+
+    def identities(self) -> dict[str, str]:
+        """identity -> URL of every registered material (for duplicate warnings)."""
+        return {identity: url for identity, url in
+                self.db.execute("select identity, url from materials order by id desc")}
+
+    def insert_materials(self, rows: list[dict]) -> None:
+        if rows:
+            self.db["materials"].insert_all(rows, batch_size=1000)
+
+    def update_materials(self, rows: list[dict]) -> None:
+        """Partial updates; each row has `id` and the changed columns only."""
+        for row in rows:
+            values = dict(row)
+            self.db["materials"].update(values.pop("id"), values)
+
     def materials_view(self, where: str = "1 = 1", params: Iterable = (),
                        order_by: str = "m.id") -> Iterator[dict]:
         """Materials joined with pilot and maintainer; `where` uses aliases m, p, t."""

@@ -54,14 +54,20 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except BadInput as exc:
-            click.echo(f"error: {exc}", err=True)
+            echo_error(exc)
             ctx.exit(1)
         except OperationalError as exc:
-            click.echo(f"error: {exc}", err=True)
+            echo_error(exc)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+
+
+def echo_error(exc: Exception) -> None:
+    """One `error: ...` line per line of the message (several bad rows, one per line)."""
+    for line in str(exc).splitlines() or [type(exc).__name__]:
+        click.echo(f"error: {line}", err=True)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,353 @@
+"""The material registry: the coordinator's spreadsheet in, validated rows out.
+
+    rows = read_csv(path)                      # BadInput listing every bad row
+    summary = register(store, rows, now)       # all-or-nothing upsert by URL
+
+Validation happens on every row before anything is written; `register` runs in
+one transaction, so an error half-way leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from oermonitor.errors import BadInput
+from oermonitor.extract import platforms
+from oermonitor.store import Store, iso
+
+REQUIRED = ("url", "maintainer_email", "pilot")
+OPTIONAL = ("title", "maintainer_name", "pilot_end_date", "coordinator_email", "expected_licence")
+_EMAIL = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[A-Za-z]{2,}$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_NL_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+CATALOGUE_FIELDS = ("catalogue_id", "catalogue_licence", "catalogue_date")
+
+
+@dataclass
+class MaterialRow:
+    url: str
+    maintainer_email: str
+    pilot: str
+    title: str | None = None
+    maintainer_name: str | None = None
+    pilot_end_date: str | None = None  # ISO after validation
+    coordinator_email: str | None = None
+    expected_licence: str | None = None
+    source: str = "csv"
+    catalogue_id: str | None = None
+    catalogue_licence: str | None = None
+    catalogue_date: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class ImportSummary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    pilots_changed: int = 0
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+
+# -- reading -------------------------------------------------------------------
+
+
+def decode(raw: bytes, where: str) -> tuple[str, list[str]]:
+    """UTF-8 (with or without BOM); an Excel export in Windows-1252 is read as such."""
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        raise BadInput(f"{where}: not UTF-8 text; save the spreadsheet as "
+                       "'CSV UTF-8 (door lijstscheidingsteken gescheiden)'") from None
+    return text, [f"{where}: file is not UTF-8; read it as Windows-1252 (Excel)"]
+
+
+def sniff_delimiter(header_line: str) -> str:
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def read_csv(path: str | Path) -> tuple[list[MaterialRow], list[str]]:
+    """Read and validate a spreadsheet. Returns (rows, warnings); BadInput on any bad row."""
+    path = Path(path)
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{where}: file not found") from None
+    except IsADirectoryError:
+        raise BadInput(f"{where}: is a folder, not a CSV file") from None
+    except OSError as exc:
+        raise BadInput(f"{where}: cannot read ({exc.strerror})") from None
+    text, warnings = decode(raw, where)
+    return parse_csv(text, where, warnings)
+
+
+def parse_csv(text: str, where: str, warnings: list[str] | None = None
+              ) -> tuple[list[MaterialRow], list[str]]:
+    warnings = list(warnings or [])
+    first = text.split("\n", 1)[0]
+    if not first.strip():
+        raise BadInput(f"{where}:1: no header row (expected columns {', '.join(REQUIRED)})")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except csv.Error as exc:
+        raise BadInput(f"{where}:1: {exc}") from None
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise BadInput(f"{where}:1: missing required column(s): {', '.join(missing)}")
+    dupes = sorted({h for h in header if h and header.count(h) > 1})
+    if dupes:
+        raise BadInput(f"{where}:1: column(s) appear twice: {', '.join(dupes)}")
+    unknown = [h for h in header if h and h not in REQUIRED + OPTIONAL]
+    if unknown:
+        warnings.append(f"{where}:1: unknown column(s) ignored: {', '.join(unknown)}")
+    rows: list[MaterialRow] = []
+    errors: list[str] = []
+    line = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(f"{where}:{line}: {exc}")
+            break
+        start, line = line, reader.line_num + 1
+        if not any(c.strip() for c in cells):
+            continue
+        values = {name: (cells[i].strip() if i < len(cells) else "")
+                  for i, name in enumerate(header) if name}
+        row = MaterialRow(
+            url=values["url"], maintainer_email=values["maintainer_email"],
+            pilot=values["pilot"], line=start,
+            **{k: values.get(k) or None for k in OPTIONAL},
+        )
+        problem = row_problem(row)
+        if problem:
+            errors.append(f"{where}:{start}: {problem}")
+        else:
+            rows.append(row)
+    errors.extend(cross_row_problems(rows, where))
+    if errors:
+        raise BadInput("\n".join(errors) + f"\n{where}: {len(errors)} invalid row(s); nothing imported")
+    warnings.extend(duplicate_warnings(rows, where))
+    return rows, warnings
+
+
+# -- validation ----------------------------------------------------------------
+
+
+def parse_date(text: str) -> str | None:
+    """`YYYY-MM-DD` or `DD-MM-YYYY` (also with / or .) to ISO; None when invalid."""
+    text = text.strip()
+    match = _ISO_DATE.match(text)
+    if match:
+        y, m, d = match.groups()
+    else:
+        match = _NL_DATE.match(text)
+        if not match:
+            return None
+        d, m, y = match.groups()
+    try:
+        return date(int(y), int(m), int(d)).isoformat()
+    except ValueError:
+        return None
+
+
+def url_problem(url: str) -> str | None:
+    if not url:
+        return "url is empty"
+    if any(c.isspace() for c in url):
+        return f"url contains spaces: {url!r}"
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"url must start with http:// or https://: {url!r}"
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return f"url has an invalid port: {url!r}"
+    if not parts.hostname or "." not in parts.hostname and parts.hostname != "localhost" \
+            and not parts.hostname.startswith("["):
+        return f"url has no valid host: {url!r}"
+    return None
+
+
+def email_problem(label: str, value: str) -> str | None:
+    if not _EMAIL.match(value):
+        return f"{label} is not a valid email address: {value!r}"
+    return None
+
+
+def row_problem(row: MaterialRow) -> str | None:
+    """The first thing wrong with one row (mutates it into normal form), else None."""
+    for name in REQUIRED:
+        if not getattr(row, name):
+            return f"{name} is empty"
+    problem = url_problem(row.url) or email_problem("maintainer_email", row.maintainer_email)
+    if problem:
+        return problem
+    row.maintainer_email = row.maintainer_email.lower()
+    if row.coordinator_email:
+        problem = email_problem("coordinator_email", row.coordinator_email)
+        if problem:
+            return problem
+        row.coordinator_email = row.coordinator_email.lower()
+    if row.pilot_end_date:
+        parsed = parse_date(row.pilot_end_date)
+        if parsed is None:
+            return (f"pilot_end_date {row.pilot_end_date!r} is not a date "
+                    "(use YYYY-MM-DD or DD-MM-YYYY)")
+        row.pilot_end_date = parsed
+    if row.expected_licence and not _is_canonical(row.expected_licence):
+        return (f"expected_licence {row.expected_licence!r} is not a licence id "
+                "(for example CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0)")
+    return None
+
+
+def _is_canonical(licence_id: str) -> bool:
+    from oermonitor import licences  # TODO(lead): top-level once licences.py has landed
+
+    return licences.is_canonical(licence_id)
+
+
+def cross_row_problems(rows: list[MaterialRow], where: str) -> list[str]:
+    """Conflicts between rows: two end dates for one pilot, one URL twice."""
+    errors = []
+    end_dates: dict[str, tuple[str, int]] = {}
+    coordinators: dict[str, tuple[str, int]] = {}
+    urls: dict[str, int] = {}
+    for row in rows:
+        for value, seen, label in ((row.pilot_end_date, end_dates, "pilot_end_date"),
+                                   (row.coordinator_email, coordinators, "coordinator_email")):
+            if not value:
+                continue
+            first = seen.setdefault(row.pilot, (value, row.line))
+            if first[0] != value:
+                errors.append(f"{where}:{row.line}: pilot {row.pilot!r} has {label} {value} "
+                              f"here but {first[0]} on line {first[1]}")
+        if row.url in urls:
+            errors.append(f"{where}:{row.line}: url is already on line {urls[row.url]}")
+        urls.setdefault(row.url, row.line)
+    return errors
+
+
+def duplicate_warnings(rows: list[MaterialRow], where: str) -> list[str]:
+    """The same arrangement registered under two URLs (http/https, slug, ?template=simple)."""
+    seen: dict[str, MaterialRow] = {}
+    warnings = []
+    for row in rows:
+        key = platforms.identity(row.url)
+        if key is None:
+            continue
+        if key in seen:
+            warnings.append(f"{where}:{row.line}: same material ({key}) as line "
+                            f"{seen[key].line}: {seen[key].url}")
+        seen.setdefault(key, row)
+    return warnings
+
+
+def validate_rows(rows: list[MaterialRow], where: str) -> list[str]:
+    """Validate rows built elsewhere (Edurep). BadInput on errors; returns warnings."""
+    errors = [f"{where}: {row.url}: {p}" for row in rows if (p := row_problem(row))]
+    errors.extend(cross_row_problems(rows, where))
+    if errors:
+        raise BadInput("\n".join(errors))
+    return duplicate_warnings(rows, where)
+
+
+# -- writing -------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    pass
+
+
+def register(store: Store, rows: list[MaterialRow], now: datetime, *,
+             dry_run: bool = False) -> ImportSummary:
+    """Upsert rows by URL in one transaction (rolled back again for a dry run)."""
+    summary = ImportSummary(dry_run=dry_run)
+    try:
+        with store.transaction():
+            _register(store, rows, now, summary)
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    return summary
+
+
+def _register(store: Store, rows: list[MaterialRow], now: datetime,
+              summary: ImportSummary) -> None:
+    pilots: dict[str, int] = {}
+    maintainers: dict[str, int] = {}
+    pilot_values = _pilot_values(rows)
+    for name, (end_date, coordinator) in pilot_values.items():
+        pilots[name], changed = store.ensure_pilot(name, end_date, coordinator, now)
+        summary.pilots_changed += changed
+    existing = store.materials_by_urls([r.url for r in rows])
+    identities = store.identities()
+    new_rows, updates = [], []
+    for row in rows:
+        email = row.maintainer_email
+        if email not in maintainers:
+            maintainers[email] = store.ensure_maintainer(email, row.maintainer_name, now)[0]
+        elif row.maintainer_name:
+            store.ensure_maintainer(email, row.maintainer_name, now)
+        values = _material_values(row, pilots[row.pilot], maintainers[email])
+        current = existing.get(row.url)
+        if current is None:
+            other = identities.get(values["identity"])
+            if other and other != row.url and values["identity"] != row.url:
+                summary.warnings.append(
+                    f"{row.url}: same material ({values['identity']}) is already "
+                    f"registered as {other}")
+            new_rows.append(dict(values, added_at=iso(now), updated_at=iso(now)))
+            summary.added += 1
+            continue
+        changed = {k: v for k, v in values.items() if current.get(k) != v}
+        if changed:
+            updates.append(dict(changed, id=current["id"], updated_at=iso(now)))
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+    store.insert_materials(new_rows)
+    store.update_materials(updates)
+
+
+def _pilot_values(rows: list[MaterialRow]) -> dict[str, tuple[str | None, str | None]]:
+    values: dict[str, tuple[str | None, str | None]] = {}
+    for row in rows:
+        end, coord = values.get(row.pilot, (None, None))
+        values[row.pilot] = (end or row.pilot_end_date, coord or row.coordinator_email)
+    return values
+
+
+def _material_values(row: MaterialRow, pilot_id: int, maintainer_id: int) -> dict:
+    values = {
+        "url": row.url,
+        "identity": platforms.identity(row.url) or row.url,
+        "title": row.title,
+        "pilot_id": pilot_id,
+        "maintainer_id": maintainer_id,
+        "expected_licence": row.expected_licence,
+        "source": row.source,
+    }
+    if row.source != "csv":
+        values.update({k: getattr(row, k) for k in CATALOGUE_FIELDS})
+    return values
