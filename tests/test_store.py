@@ -1,0 +1,46 @@
+"""The store: migrations on empty and existing databases, WAL, bad files."""
+
+import sqlite3
+
+import pytest
+
+from oermonitor.errors import BadInput
+from oermonitor.store import Store, migrations
+
+
+def test_migrations_create_every_table_on_an_empty_database(tmp_path):
+    store = Store.open(tmp_path / "o.db")
+    tables = set(store.db.table_names())
+    assert {"pilots", "maintainers", "materials", "checks", "confirmations",
+            "notifications", "runs"} <= tables
+    assert store.db.journal_mode == "wal"
+    assert not migrations.pending(store.db)
+
+
+def test_reopening_an_existing_database_keeps_data_and_applies_nothing_twice(tmp_path):
+    path = tmp_path / "o.db"
+    with Store.open(path) as store:
+        store.db["pilots"].insert({"name": "P"})
+        applied = len(migrations.applied(store.db))
+    with Store.open(path) as store:
+        assert store.pilot_by_name("P") is not None
+        assert len(migrations.applied(store.db)) == applied
+
+
+def test_a_file_that_is_not_sqlite_is_bad_input(tmp_path):
+    path = tmp_path / "o.db"
+    path.write_text("this is not a database " * 100)
+    with pytest.raises(BadInput, match="not an oermonitor database"):
+        Store.open(path)
+
+
+def test_missing_folder_is_bad_input(tmp_path):
+    with pytest.raises(BadInput, match="does not exist"):
+        Store.open(tmp_path / "nope" / "o.db")
+
+
+def test_database_survives_plain_sqlite_readers(tmp_path):
+    path = tmp_path / "o.db"
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
