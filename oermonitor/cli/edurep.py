@@ -1,1 +1,73 @@
-"""(being written)"""
+"""`oermonitor edurep ...`: register a pilot's materials from the Edurep catalogue."""
+
+from __future__ import annotations
+
+import click
+
+from oermonitor import edurep as catalogue
+from oermonitor import registry
+from oermonitor.cli import main, pass_env
+from oermonitor.errors import BadInput
+from oermonitor.store import utcnow
+
+
+@main.group("edurep")
+def edurep_group() -> None:
+    """Register materials from Edurep, the national catalogue of learning materials."""
+
+
+@edurep_group.command("import")
+@click.option("--query", required=True,
+              help="CQL query, e.g. 'about.repository exact wikiwijsmaken'.")
+@click.option("--pilot", required=True, help="Pilot the materials belong to.")
+@click.option("--maintainer", "maintainer_email", required=True,
+              help="Email of who keeps the materials current.")
+@click.option("--maintainer-name", default=None, help="The maintainer's name.")
+@click.option("--pilot-end-date", default=None, help="YYYY-MM-DD or DD-MM-YYYY.")
+@click.option("--coordinator", "coordinator_email", default=None,
+              help="Email of the pilot's coordinator.")
+@click.option("--endpoint", default=catalogue.DEFAULT_ENDPOINT, show_default=True,
+              help="SRU endpoint of the catalogue.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Register at most this many catalogue records.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@pass_env
+def import_command(env, query: str, pilot: str, maintainer_email: str,
+                   maintainer_name: str | None, pilot_end_date: str | None,
+                   coordinator_email: str | None, endpoint: str, limit: int | None,
+                   dry_run: bool) -> None:
+    """Register what an Edurep search finds, each at its first technical/location.
+
+    Idempotent: importing the same query again changes nothing (upsert by URL).
+    Every page is fetched before anything is written.
+    """
+    if not query.strip():
+        raise BadInput("--query is empty")
+    if not pilot.strip():
+        raise BadInput("--pilot is empty")
+    problem = registry.email_problem("--maintainer", maintainer_email) or (
+        coordinator_email and registry.email_problem("--coordinator", coordinator_email))
+    if problem:
+        raise BadInput(problem)
+    if pilot_end_date is not None:
+        parsed = registry.parse_date(pilot_end_date)
+        if parsed is None:
+            raise BadInput(f"--pilot-end-date {pilot_end_date!r} is not a date "
+                           "(use YYYY-MM-DD or DD-MM-YYYY)")
+        pilot_end_date = parsed
+    result = catalogue.import_from_edurep(
+        env.store, env.settings, query=query, pilot=pilot.strip(),
+        maintainer_email=maintainer_email, maintainer_name=maintainer_name,
+        pilot_end_date=pilot_end_date, coordinator_email=coordinator_email,
+        endpoint=endpoint, limit=limit, now=utcnow(), dry_run=dry_run)
+    found = result.search
+    click.echo(f"Edurep: {found.total} record(s) match, {len(found.records)} read "
+               f"in {found.pages} page(s).")
+    for skip in result.skipped:
+        click.echo(f"skipped {skip.record.label}: {skip.reason}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    summary = result.summary
+    click.echo(f"{summary.added} added, {summary.updated} updated, "
+               f"{summary.unchanged} unchanged, {len(result.skipped)} skipped"
+               + (" (dry run: nothing written)" if dry_run else ""))
