@@ -1,0 +1,147 @@
+"""Where does the time go? Profiles of extraction and of a whole dry run.
+
+    python benchmarks/hotspots.py extract [--runs 300] [--top 25]
+    python benchmarks/hotspots.py run [--n 1000 --latency 0.05 --concurrency 32] [--top 30]
+
+extract  cProfile of `extract.extract` on the 40 KB benchmark page (one thread,
+         so cProfile sees everything); top functions by own and cumulative time.
+run      `oermonitor run --dry-run` against the loopback site, sampled by
+         py-spy (installed into benchmarks/.venv on first use) in all threads,
+         counting only samples that hold the GIL: with a GIL, that is the CPU
+         time that limits throughput. Printed: functions by own time, by
+         inclusive time, and modules by own time.
+
+Profiles are saved in benchmarks/out/ (profile-extract.prof, profile-run.txt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import run as bench
+import wikisite
+
+
+def profile_extract(runs: int, top: int, out: Path) -> None:
+    from oermonitor import extract
+
+    result = bench.sample_fetch()
+    extract.extract(result)  # lazy imports and caches outside the profile
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(runs):
+        extract.extract(result)
+    profiler.disable()
+    profiler.dump_stats(out / "profile-extract.prof")
+    for order in ("tottime", "cumulative"):
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).strip_dirs().sort_stats(order).print_stats(top)
+        print(f"## extract.extract x {runs}, by {order}\n")
+        print(text.getvalue())
+
+
+def ensure_py_spy() -> Path:
+    binary = bench.VENV / "bin" / "py-spy"
+    if not binary.exists():
+        bench.ensure_lychee(None)  # creates the venv
+        subprocess.run([str(bench.VENV / "bin" / "pip"), "install", "-q", "py-spy"], check=True)
+    return binary
+
+
+def profile_run(n: int, latency: float, concurrency: int, top: int, out: Path) -> None:
+    spy = ensure_py_spy()
+    with tempfile.TemporaryDirectory(prefix="oermonitor-profile-") as tmp, \
+            wikisite.SiteServer(latency) as site:
+        work = Path(tmp)
+        config = bench.write_settings(work, concurrency)
+        bench.write_registry(work / "materials.csv", site.base, n)
+        bench.measure(bench.oermonitor(config, "import", str(work / "materials.csv")), work,
+                      "import")
+        folded = work / "run.folded"
+        cmd = [str(spy), "record", "--gil", "--nonblocking", "--rate", "250", "--format", "raw",
+               "--output", str(folded), "--", *bench.oermonitor(config, "run", "--dry-run")]
+        done = bench.measure(cmd, work, "py-spy")
+        stacks = read_folded(folded)
+    lines = [f"# dry run of {n} pages (latency {latency:g} s, concurrency {concurrency}), "
+             f"{done.wall:.1f} s wall under py-spy; GIL-holding samples only", ""]
+    lines += summarise(stacks, top)
+    text = "\n".join(lines)
+    print(text)
+    (out / "profile-run.txt").write_text(text + "\n", encoding="utf-8")
+
+
+def read_folded(path: Path) -> Counter:
+    stacks: Counter = Counter()
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and count.isdigit():
+            stacks[tuple(stack.split(";"))] += int(count)
+    return stacks
+
+
+def function_of(frame: str) -> str:
+    """`name (path/file.py:12)` -> `name (file.py)`: lines of one function add up."""
+    name, _, where = frame.partition(" (")
+    file = where.rsplit(":", 1)[0].rstrip(")")
+    return f"{name} ({shorten(file)})"
+
+
+def shorten(file: str) -> str:
+    for marker in ("site-packages/", "/oermonitor/", "/lib/python3"):
+        if marker in file:
+            tail = file.split(marker, 1)[1]
+            return ("oermonitor/" + tail) if marker == "/oermonitor/" else tail
+    return file
+
+
+def module_of(frame: str) -> str:
+    file = function_of(frame).split(" (", 1)[1].rstrip(")")
+    return file.split("/")[0] if "/" in file and not file.startswith("oermonitor/") else file
+
+
+def summarise(stacks: Counter, top: int) -> list[str]:
+    total = sum(stacks.values()) or 1
+    own, inclusive, modules = Counter(), Counter(), Counter()
+    for stack, count in stacks.items():
+        own[function_of(stack[-1])] += count
+        modules[module_of(stack[-1])] += count
+        for name in {function_of(frame) for frame in stack}:
+            inclusive[name] += count
+
+    def table(title: str, counts: Counter) -> list[str]:
+        rows = [f"## {title} ({total} samples)", "", "| share | function |", "|---|---|"]
+        rows += [f"| {100 * c / total:5.1f}% | {name} |" for name, c in counts.most_common(top)]
+        return rows + [""]
+
+    return (table("own time by function", own) + table("inclusive time", inclusive)
+            + table("own time by module", modules))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("extract", "run"))
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--out", type=Path, default=bench.HERE / "out")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.what == "extract":
+        profile_extract(args.runs, args.top, args.out)
+    else:
+        profile_run(args.n, args.latency, args.concurrency, args.top, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
