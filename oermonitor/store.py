@@ -20,7 +20,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -381,6 +381,85 @@ class Store:
         where = " and ".join(clauses) or None
         return list(self.db["notifications"].rows_where(
             where, params, order_by="sent_at desc, id desc"))
+
+    # -- the nightly job: due selection, runs, retention ----------------------------
+
+    def due_materials(self, now: datetime, recheck_after_hours: float) -> list[dict]:
+        """Materials to check now: never checked first, then the longest unchecked.
+
+        Due means never checked, or its `next_check_at` has come, or (no
+        `next_check_at` recorded) its last check is older than `recheck_after_hours`.
+        The order makes a run cut short by its time budget continue fairly next time.
+        """
+        cutoff = iso(now - timedelta(hours=recheck_after_hours))
+        where = ("m.last_checked_at is null or m.next_check_at <= ? "
+                 "or (m.next_check_at is null and m.last_checked_at <= ?)")
+        return list(self.materials_view(
+            where, [iso(now), cutoff],
+            order_by="m.last_checked_at is not null, m.last_checked_at, m.id"))
+
+    def consecutive_failures(self, material_id: int, served: Iterable[str],
+                             limit: int = 32) -> int:
+        """How many of the latest checks in a row did not get the material served."""
+        rows = self.db.execute(
+            "select availability from checks where material_id = ? "
+            "order by checked_at desc, id desc limit ?", [material_id, limit])
+        count = 0
+        for (availability,) in rows:
+            if availability in served:
+                break
+            count += 1
+        return count
+
+    def start_run(self, now: datetime, today: str, dry_run: bool) -> int:
+        """Log a run as running; a leftover running row is from a killed run."""
+        with self.db.atomic():
+            self.db.execute("update runs set status = 'interrupted' where status = 'running'")
+            return self.db["runs"].insert(
+                {"started_at": iso(now), "today": today, "dry_run": int(dry_run),
+                 "status": "running", "checked": 0, "emails": 0}).last_pk
+
+    def finish_run(self, run_id: int, now: datetime, status: str, checked: int,
+                   emails: int, summary: dict) -> None:
+        with self.db.atomic():
+            self.db["runs"].update(run_id, {
+                "finished_at": iso(now), "status": status, "checked": checked,
+                "emails": emails, "summary": json.dumps(summary, sort_keys=True)})
+
+    def runs(self, limit: int | None = None) -> list[dict]:
+        """Logged runs, newest first."""
+        return list(self.db["runs"].rows_where(order_by="id desc", limit=limit))
+
+    def compact_checks(self, before: datetime) -> int:
+        """Delete check rows older than `before` that repeat the check before them.
+
+        Kept: every check that changed availability, licence, declared date or
+        fingerprint against its predecessor, the first and the newest check per
+        material, and everything since `before`. Deleting only repeats keeps every
+        transition in the history intact. One pass; returns the number deleted.
+        """
+        sql = """
+            delete from checks where id in (
+                select id from (
+                    select id, checked_at, availability, licence, last_modified, content_hash,
+                           lag(id) over w as prev_id,
+                           lag(availability) over w as prev_availability,
+                           lag(licence) over w as prev_licence,
+                           lag(last_modified) over w as prev_last_modified,
+                           lag(content_hash) over w as prev_content_hash,
+                           lead(id) over w as next_id
+                    from checks
+                    window w as (partition by material_id order by checked_at, id)
+                )
+                where checked_at < ? and prev_id is not null and next_id is not null
+                  and availability is prev_availability and licence is prev_licence
+                  and last_modified is prev_last_modified
+                  and content_hash is prev_content_hash
+            )
+        """
+        with self.db.atomic():
+            return self.db.execute(sql, [iso(before)]).rowcount
+
 
 
 def loads(text: str | None, default=None):
