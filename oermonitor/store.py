@@ -354,6 +354,13 @@ class Store:
     def add_check(self, row: dict) -> int:
         return self.db["checks"].insert(row).last_pk
 
+    def record_check(self, material_id: int, check_row: dict, material_update: dict) -> int:
+        """Insert a check and update the material's snapshot in one transaction."""
+        with self.db.atomic():
+            check_id = self.db["checks"].insert(dict(check_row, material_id=material_id)).last_pk
+            self.db["materials"].update(material_id, material_update)
+        return check_id
+
     def checks(self, material_id: int, limit: int | None = None) -> list[dict]:
         """Check history, newest first."""
         return list(self.db["checks"].rows_where(

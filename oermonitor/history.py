@@ -1,0 +1,101 @@
+"""Recording checks: one fetched-and-extracted material becomes history.
+
+    check = record(store, material, result, facts, settings, now)
+
+In one transaction: a `checks` row (what this check saw), the policy's tracking
+folded forward, and the material's snapshot (latest availability, licence, dates,
+fingerprint, HTTP validators). A failed fetch updates availability but keeps the
+last known licence, date and fingerprint in the snapshot: failing is not changing.
+Maintainer confirmations are recorded here too, so they reset the stale clock.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from oermonitor import policy
+from oermonitor.models import SERVED, Facts, FetchResult
+from oermonitor.settings import Settings
+from oermonitor.store import Store, iso, loads
+
+
+def check_row(material_id: int, result: FetchResult, facts: Facts, now: datetime,
+              run_id: int | None = None) -> dict:
+    """The `checks` row for one check. `licence_all` is NULL when no licence was sought."""
+    availability = result.availability if result.not_modified else facts.availability
+    licence = facts.licence
+    return {
+        "material_id": material_id,
+        "run_id": run_id,
+        "checked_at": iso(now),
+        "url": result.url,
+        "final_url": result.final_url,
+        "status_code": result.status_code,
+        "availability": availability,
+        "error": facts.error or result.error,
+        "not_modified": int(result.not_modified),
+        "elapsed_ms": round(result.elapsed * 1000),
+        "title": facts.title,
+        "licence": licence.id if licence else None,
+        "licence_scope": licence.scope if licence else None,
+        "licence_all": json.dumps(licence.all_ids) if licence else None,
+        "licence_conflict": int(licence.conflict) if licence else 0,
+        "last_modified": facts.last_modified,
+        "last_modified_source": facts.last_modified_source,
+        "platform_id": facts.platform_id,
+        "content_hash": facts.content_hash,
+    }
+
+
+def snapshot(check: dict, result: FetchResult, tracking: dict,
+             next_check_at: str | None) -> dict:
+    """The material columns to update after `check` (see the module docstring)."""
+    update = {
+        "last_checked_at": check["checked_at"],
+        "status_code": check["status_code"],
+        "availability": check["availability"],
+        "error": check["error"],
+        "final_url": check["final_url"],
+        "tracking": json.dumps(tracking, sort_keys=True),
+    }
+    if next_check_at is not None:
+        update["next_check_at"] = next_check_at
+    if check["availability"] in SERVED:
+        update.update(
+            content_hash=check["content_hash"],
+            last_modified=check["last_modified"],
+            platform_id=check["platform_id"],
+        )
+        if check["title"]:
+            update["page_title"] = check["title"]
+        if check["licence_all"] is not None:
+            update.update(licence=check["licence"], licence_scope=check["licence_scope"])
+        headers = result.headers
+        if not result.not_modified or "etag" in headers:
+            update["etag"] = headers.get("etag")
+        if not result.not_modified or "last-modified" in headers:
+            update["http_last_modified"] = headers.get("last-modified")
+    return update
+
+
+def record(store: Store, material: dict, result: FetchResult, facts: Facts,
+           settings: Settings, now: datetime, *, run_id: int | None = None,
+           next_check_at: str | None = None) -> dict:
+    """Store one check of `material` (a materials row); returns the check row with its id."""
+    check = check_row(material["id"], result, facts, now, run_id)
+    tracking = policy.fold(loads(material.get("tracking"), {}), check, settings.policy)
+    update = snapshot(check, result, tracking, next_check_at)
+    check_id = store.record_check(material["id"], check, update)
+    return dict(check, id=check_id)
+
+
+def confirm(store: Store, material: dict, by: str | None, note: str | None,
+            now: datetime) -> int:
+    """Record a maintainer's "still current" and reset the stale clock; returns its id."""
+    with store.transaction():
+        confirmation_id = store.add_confirmation(material["id"], by, note, now)
+        current = store.material(material["id"])
+        tracking = policy.confirm(loads(current["tracking"], {}), iso(now)[:10])
+        store.update_material(material["id"], {"tracking": json.dumps(tracking, sort_keys=True)})
+    return confirmation_id

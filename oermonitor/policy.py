@@ -1,0 +1,261 @@
+"""The maintenance policy: turns a material's history into a state and problems.
+
+Pure functions, no I/O, no clock:
+
+    tracking = fold(tracking, check_row, settings)     # after every check (history.record)
+    tracking = confirm(tracking, day)                  # a maintainer said "still current"
+    assessment = assess(material_row, settings, today) # state + problems, any day
+
+`tracking` (the `materials.tracking` JSON) holds the little the judgement needs,
+so the overview never replays the check history:
+
+    checks, first_checked, last_checked     how often / when checked (dates)
+    failures, hard_failures, failing_since  the current streak of failed checks
+    failure                                 availability of the latest failure
+    moved_since, moved_to                   permanent redirect, and to where
+    hash, changed                           last content fingerprint; date it last changed
+    declared                                latest change date the page declared
+    confirmed                               date of the latest maintainer confirmation
+    licence_known, licence, licence_site,   the confirmed licence state: material licence
+    licence_since, licence_was              (None = none), site default, since, before
+    licence_baseline                        the licence accepted as normal (first seen,
+                                            or acknowledged by a confirmation)
+    pending                                 a licence state seen once, awaiting a second look
+
+Rules worth knowing (the README explains them to coordinators):
+- A failed check is `failing`; `failures_before_broken` failures in a row make it
+  `broken`. Refusals that usually mean "no bots" (403, 429, robots.txt) count as
+  failures but make a material broken only once they have also lasted
+  `blocked_days_before_broken` days: bot-blocking must not look like a dead link.
+- A failed check is never a licence change: it neither confirms nor resets one.
+- The first successful check sets the licence baseline; after that a new licence
+  state counts only once seen on two consecutive successful checks.
+- Files without HTML (PDF, images) are not judged on their licence.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from functools import lru_cache
+
+from oermonitor import licences
+from oermonitor.models import SERVED, Assessment, Problem
+from oermonitor.settings import PolicySettings
+
+# Refusals that often block robots rather than people: slow to call "broken".
+BLOCKED = ("forbidden", "rate_limited", "blocked_by_robots")
+
+# Which state each problem puts a material in, worst first (contract order).
+STATE_OF = {
+    "broken": "broken",
+    "licence_missing": "licence_issue",
+    "licence_changed": "licence_issue",
+    "licence_not_open": "licence_issue",
+    "licence_mismatch": "licence_issue",
+    "stale": "stale",
+    "failing": "failing",
+    "moved": "moved",
+}
+STATE_ORDER = ("broken", "licence_issue", "stale", "failing", "moved", "ok", "unchecked")
+RANK = {state: index for index, state in enumerate(STATE_ORDER)}
+
+
+@lru_cache(maxsize=4096)
+def _change(old: str | None, new: str | None):
+    return licences.classify_change(old, new)
+
+
+@lru_cache(maxsize=1024)
+def _openness(licence: str | None) -> str:
+    return licences.openness(licence)
+
+
+@lru_cache(maxsize=1024)
+def _allowed(licence: str, allowed: tuple[str, ...]) -> bool:
+    return licences.is_allowed(licence, allowed)
+
+
+@lru_cache(maxsize=1024)
+def _canonical(licence: str) -> bool:
+    return licences.is_canonical(licence)
+
+
+def _kind(old: str | None, new: str | None) -> str:
+    return "unchanged" if old == new else _change(old, new).kind
+
+
+# -- folding checks into tracking ------------------------------------------------------
+
+
+def fold(tracking: dict, check: dict, settings: PolicySettings) -> dict:
+    """The tracking after one more check (a `checks` row: checked_at, availability, ...).
+
+    A check row's `licence_all` is a JSON list when the page was searched for a
+    licence and NULL when it was not (a file, or a failed fetch).
+    """
+    t = dict(tracking or {})
+    day = check["checked_at"][:10]
+    t["checks"] = t.get("checks", 0) + 1
+    t.setdefault("first_checked", day)
+    t["last_checked"] = day
+    availability = check["availability"]
+    if availability not in SERVED:
+        if not t.get("failures"):
+            t["failing_since"] = day
+        t["failures"] = t.get("failures", 0) + 1
+        t["hard_failures"] = 0 if availability in BLOCKED else t.get("hard_failures", 0) + 1
+        t["failure"] = availability
+        return t  # a failed fetch says nothing about content, dates or licence
+    t.update(failures=0, hard_failures=0, failing_since=None, failure=None)
+    if availability == "moved":
+        if not t.get("moved_since"):
+            t["moved_since"] = day
+        t["moved_to"] = check.get("final_url")
+    else:
+        t["moved_since"] = t["moved_to"] = None
+    content_hash = check.get("content_hash")
+    if content_hash:
+        if t.get("hash") and content_hash != t["hash"]:
+            t["changed"] = day
+        t["hash"] = content_hash
+    declared = (check.get("last_modified") or "")[:10]
+    if declared:
+        declared = min(declared, day)  # a date in the future is a typo, not maintenance
+        if declared > (t.get("declared") or ""):
+            t["declared"] = declared
+    if check.get("licence_all") is not None:
+        _fold_licence(t, check.get("licence"), check.get("licence_scope"), day)
+    return t
+
+
+def _fold_licence(t: dict, licence: str | None, scope: str | None, day: str) -> None:
+    site = licence if scope == "site" else None
+    seen = None if scope == "site" else licence  # a footer default is no material licence
+    if not t.get("licence_known"):
+        t.update(licence_known=True, licence=seen, licence_site=site, licence_since=day,
+                 licence_was=None, licence_baseline=seen, pending=None)
+        return
+    current = t.get("licence")
+    kind = _kind(current, seen)
+    if kind in ("unchanged", "refined"):
+        if kind == "refined" and licences.refines(current, seen):  # keep the detail
+            t["licence"] = seen
+            if licences.refines(t.get("licence_baseline"), seen):
+                t["licence_baseline"] = seen
+        t["licence_site"] = site
+        t["pending"] = None
+        return
+    pending = t.get("pending")
+    if pending and _kind(pending["licence"], seen) in ("unchanged", "refined"):
+        t.update(licence=seen, licence_site=site, licence_since=pending["since"],
+                 licence_was=current, pending=None)
+        if t.get("licence_baseline") is None:
+            t["licence_baseline"] = seen  # a licence appearing sets the baseline
+    else:
+        t["pending"] = {"licence": seen, "site": site, "since": day}
+
+
+def confirm(tracking: dict, day: str) -> dict:
+    """The tracking after a maintainer's confirmation on `day`.
+
+    Resets the stale clock and accepts the current licence as the new baseline
+    (acknowledging a licence change). Missing or non-open licences stay problems.
+    """
+    t = dict(tracking or {})
+    t["confirmed"] = max(day, t.get("confirmed") or "")
+    if t.get("licence_known"):
+        t["licence_baseline"] = t.get("licence")
+    return t
+
+
+# -- judging ------------------------------------------------------------------------------
+
+
+def assess(material: dict, settings: PolicySettings, today: date) -> Assessment:
+    """State and problems of one material (a `store.materials_view()` row) as of `today`."""
+    t = material.get("tracking") or {}
+    if isinstance(t, str):
+        t = json.loads(t)
+    today_iso = today.isoformat()
+    muted_until = material.get("muted_until")
+    muted = bool(muted_until) and muted_until >= today_iso
+    last_maintained, stale_on = _stale_clock(material, t, settings)
+    if not t.get("checks"):
+        return Assessment("unchecked", [], last_maintained, stale_on, muted)
+    problems: list[Problem] = []
+    failures = t.get("failures", 0)
+    if failures:
+        problems.append(_failure(t, failures, settings))
+    elif t.get("moved_since"):
+        problems.append(Problem("moved", t["moved_since"], {"new_url": t.get("moved_to")}))
+    problems.extend(_licence_problems(material, t, settings))
+    if stale_on and stale_on <= today_iso:
+        problems.append(Problem("stale", stale_on, {
+            "last_maintained": last_maintained, "pilot_end_date": material["pilot_end_date"],
+            "days": material.get("review_interval_days") or settings.stale_after_days}))
+    state = min((STATE_OF[p.code] for p in problems), key=RANK.__getitem__, default="ok")
+    return Assessment(state, problems, last_maintained, stale_on, muted)
+
+
+def _failure(t: dict, failures: int, settings: PolicySettings) -> Problem:
+    detail = {"availability": t.get("failure"), "failures": failures}
+    since = t.get("failing_since")
+    needed = settings.failures_before_broken
+    broken = t.get("hard_failures", 0) >= needed or (
+        failures >= needed and since is not None
+        and (date.fromisoformat(t["last_checked"]) - date.fromisoformat(since)).days
+        >= settings.blocked_days_before_broken)
+    return Problem("broken" if broken else "failing", since, detail)
+
+
+def _licence_problems(material: dict, t: dict, settings: PolicySettings) -> list[Problem]:
+    if not t.get("licence_known"):
+        return []
+    licence = t.get("licence")
+    since = t.get("licence_since")
+    if licence is None:
+        return [Problem("licence_missing", since,
+                        {"was": t.get("licence_was"), "site_licence": t.get("licence_site")})]
+    problems = []
+    baseline = t.get("licence_baseline")
+    if baseline is not None and _kind(baseline, licence) == "changed":
+        problems.append(Problem("licence_changed", since, {
+            "was": baseline, "now": licence,
+            "openness_down": bool(_change(baseline, licence).openness_down)}))
+    expected = material.get("expected_licence")
+    openness = _openness(licence)
+    if not _allowed(licence, settings.allowed_licences) or (
+            expected and openness != _openness(expected)):
+        problems.append(Problem("licence_not_open", since, {
+            "licence": licence, "openness": openness, "expected": expected}))
+    catalogue = material.get("catalogue_licence")
+    if catalogue and _canonical(catalogue) and _kind(catalogue, licence) == "changed":
+        problems.append(Problem("licence_mismatch", since,
+                                {"catalogue": catalogue, "page": licence}))
+    return problems
+
+
+def _stale_clock(material: dict, t: dict, settings: PolicySettings
+                 ) -> tuple[str | None, str | None]:
+    """(last sign of maintenance, the day the material is or becomes stale).
+
+    Signs: the declared change date, an observed content change, a confirmation;
+    with none at all, the day oermonitor first saw the material. Nothing is stale
+    before its pilot ended (plus grace); evergreen materials never are.
+    """
+    signs = [s for s in (t.get("declared"), t.get("changed"), t.get("confirmed")) if s]
+    first_seen = (material.get("added_at") or "")[:10] or t.get("first_checked")
+    last = max(signs) if signs else first_seen
+    end = material.get("pilot_end_date")
+    if not end or not last or material.get("evergreen"):
+        return last, None
+    days = material.get("review_interval_days") or settings.stale_after_days
+    ended = date.fromisoformat(end) + timedelta(days=settings.grace_days + 1)
+    overdue = date.fromisoformat(last) + timedelta(days=days + 1)
+    return last, max(ended, overdue).isoformat()
+
+
+def state_rank(state: str) -> int:
+    """Sort key: worst state first."""
+    return RANK.get(state, len(RANK))

@@ -1,0 +1,175 @@
+"""history.record: one check becomes a checks row, folded tracking and a snapshot."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+
+from oermonitor import history, policy, registry
+from oermonitor.models import Facts, FetchResult, LicenceResult
+from oermonitor.settings import Settings
+from oermonitor.store import Store, loads
+
+FAILED = object()  # marker: availability says the fetch failed
+
+
+def at(day: str, hour: int = 2) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
+
+
+class Harness:
+    """A real SQLite file with materials registered through the registry."""
+
+    def __init__(self, path, settings: Settings | None = None):
+        self.store = Store.open(path)
+        self.settings = settings or Settings()
+
+    def add(self, url: str = "https://example.org/m/1", *, pilot: str = "Pilot A",
+            end: str | None = None, added: str = "2024-01-01", **fields) -> int:
+        row = registry.MaterialRow(url=url, maintainer_email="teacher@school.nl", pilot=pilot,
+                                   pilot_end_date=end, **fields)
+        registry.register(self.store, [row], at(added))
+        return self.store.material_by_url(url)["id"]
+
+    def check(self, material_id: int, day: str, availability: str = "ok", *,
+              licence: str | None = "CC-BY-4.0", scope: str | None = "material",
+              content_hash: str | None = "hash-1", modified: str | None = None,
+              title: str | None = "Page title", final_url: str | None = None,
+              headers: dict | None = None, not_modified: bool = False,
+              html: bool = True, status: int | None = None) -> dict:
+        material = self.store.material(material_id)
+        served = availability in ("ok", "moved")
+        result = FetchResult(
+            url=material["url"], availability=availability,
+            final_url=final_url or material["url"],
+            status_code=status or (200 if served else 404), headers=dict(headers or {}),
+            permanent_redirect=availability == "moved", not_modified=not_modified,
+            error=None if served else f"{availability} detail", fetched_at=at(day))
+        if not served:
+            facts = Facts(availability=availability, error=result.error)
+        else:
+            facts = Facts(
+                availability=availability, title=title, content_hash=content_hash,
+                last_modified=modified, last_modified_source="colofon" if modified else None,
+                licence=LicenceResult(id=licence, scope=scope if licence else None,
+                                      all_ids=[licence] if licence else []) if html else None)
+        return history.record(self.store, material, result, facts, self.settings, at(day),
+                              run_id=None)
+
+    def assess(self, material_id: int, today: str):
+        return policy.assess(self.store.material(material_id), self.settings.policy,
+                             date.fromisoformat(today))
+
+    def tracking(self, material_id: int) -> dict:
+        return loads(self.store.material(material_id)["tracking"], {})
+
+
+@pytest.fixture
+def h(tmp_path):
+    harness = Harness(tmp_path / "oermonitor.db")
+    yield harness
+    harness.store.close()
+
+
+def test_record_writes_check_row_and_snapshot(h):
+    mid = h.add()
+    check = h.check(mid, "2025-03-01", modified="2025-02-20T10:00:00",
+                    headers={"etag": '"v1"', "last-modified": "Thu, 20 Feb 2025 10:00:00 GMT"})
+    rows = h.store.checks(mid)
+    assert len(rows) == 1 and rows[0]["id"] == check["id"]
+    assert rows[0]["availability"] == "ok" and rows[0]["licence"] == "CC-BY-4.0"
+    assert rows[0]["checked_at"] == "2025-03-01T02:00:00+00:00"
+    assert json.loads(rows[0]["licence_all"]) == ["CC-BY-4.0"]
+    m = h.store.material(mid)
+    assert (m["availability"], m["licence"], m["licence_scope"]) == ("ok", "CC-BY-4.0",
+                                                                     "material")
+    assert m["last_modified"] == "2025-02-20T10:00:00" and m["content_hash"] == "hash-1"
+    assert m["etag"] == '"v1"' and m["http_last_modified"].startswith("Thu, 20 Feb")
+    assert m["page_title"] == "Page title" and m["last_checked_at"] == check["checked_at"]
+    t = h.tracking(mid)
+    assert t["checks"] == 1 and t["licence"] == "CC-BY-4.0" and t["declared"] == "2025-02-20"
+
+
+def test_failed_fetch_keeps_last_known_licence_date_hash_and_validators(h):
+    mid = h.add()
+    h.check(mid, "2025-03-01", modified="2025-02-20", headers={"etag": '"v1"'})
+    h.check(mid, "2025-03-02", "server_error", status=503)
+    m = h.store.material(mid)
+    assert m["availability"] == "server_error" and m["status_code"] == 503
+    assert m["error"] == "server_error detail"
+    assert (m["licence"], m["last_modified"], m["content_hash"], m["etag"]) == (
+        "CC-BY-4.0", "2025-02-20", "hash-1", '"v1"')
+    newest = h.store.checks(mid)[0]
+    assert newest["licence"] is None and newest["licence_all"] is None  # what the check saw
+    assert h.tracking(mid)["licence"] == "CC-BY-4.0"
+
+
+def test_not_modified_keeps_validators_unless_server_sends_new(h):
+    mid = h.add()
+    h.check(mid, "2025-03-01", headers={"etag": '"v1"', "last-modified": "old"})
+    h.check(mid, "2025-03-02", not_modified=True, status=304, headers={"etag": '"v2"'})
+    m = h.store.material(mid)
+    assert (m["etag"], m["http_last_modified"]) == ('"v2"', "old")
+    assert h.store.checks(mid)[0]["not_modified"] == 1
+
+
+def test_served_response_without_validators_clears_them(h):
+    mid = h.add()
+    h.check(mid, "2025-03-01", headers={"etag": '"v1"'})
+    h.check(mid, "2025-03-02")
+    assert h.store.material(mid)["etag"] is None
+
+
+def test_file_without_html_keeps_licence_and_is_not_judged_on_it(h):
+    mid = h.add(url="https://example.org/m/file.pdf")
+    h.check(mid, "2025-03-01", html=False, content_hash="bytes-1")
+    assert h.store.material(mid)["licence"] is None
+    assert h.store.checks(mid)[0]["licence_all"] is None
+    assert h.assess(mid, "2025-03-02").state == "ok"
+
+
+def test_next_check_at_is_stored_when_given(h):
+    mid = h.add()
+    material = h.store.material(mid)
+    facts = Facts(availability="ok")
+    result = FetchResult(url=material["url"], availability="ok", status_code=200)
+    history.record(h.store, material, result, facts, h.settings, at("2025-03-01"),
+                   run_id=7, next_check_at="2025-03-02T00:00:00+00:00")
+    assert h.store.material(mid)["next_check_at"] == "2025-03-02T00:00:00+00:00"
+    assert h.store.checks(mid)[0]["run_id"] == 7
+
+
+def test_record_check_is_one_transaction(h):
+    mid = h.add()
+    with pytest.raises(sqlite3.OperationalError):
+        h.store.record_check(mid, {"checked_at": "2025-03-01T00:00:00+00:00",
+                                   "availability": "ok"}, {"no_such_column": 1})
+    assert h.store.checks(mid) == []
+
+
+def test_confirmation_is_recorded_and_resets_the_stale_clock(h):
+    mid = h.add(end="2024-06-30", added="2023-01-01")
+    h.check(mid, "2025-09-01", modified="2023-05-01")
+    assert h.assess(mid, "2025-09-02").state == "stale"
+    history.confirm(h.store, h.store.material(mid), "teacher@school.nl", "checked all links",
+                    at("2025-09-02"))
+    assessment = h.assess(mid, "2025-09-03")
+    assert assessment.state == "ok" and assessment.last_maintained == "2025-09-02"
+    (row,) = h.store.confirmations(mid)
+    assert (row["by"], row["note"]) == ("teacher@school.nl", "checked all links")
+    # the tracking keeps it across later checks
+    h.check(mid, "2025-09-10", modified="2023-05-01")
+    assert h.tracking(mid)["confirmed"] == "2025-09-02"
+
+
+def test_policy_settings_come_from_settings(tmp_path):
+    settings = replace(Settings(), policy=replace(Settings().policy, failures_before_broken=1))
+    harness = Harness(tmp_path / "x.db", settings)
+    mid = harness.add()
+    harness.check(mid, "2025-03-01", "missing")
+    assert harness.assess(mid, "2025-03-01").state == "broken"
+    harness.store.close()
