@@ -11,6 +11,10 @@ register them with one catalogue query instead of typing URLs:
 anything is written, so a diagnostic, an HTTP error or a malformed page halfway
 leaves the database untouched.
 
+`harvest` reads an OAI-PMH set instead; `deleted_materials` then names the
+registered materials whose catalogue record was deleted (a sign the material may
+be gone or withdrawn, worth telling the coordinator).
+
 The records are NL-LOM (namespace ``http://www.imsglobal.org/xsd/imsmd_v1p2``), but
 the prefix varies (``czp:``, ``lom:``, ``imsmd:`` or a default namespace), so all
 paths below match on local names only.
@@ -34,6 +38,7 @@ from oermonitor.settings import Settings
 from oermonitor.store import Store
 
 DEFAULT_ENDPOINT = "https://wszoeken.edurep.kennisnet.nl/edurep/sruns"
+DEFAULT_OAI_ENDPOINT = "https://wszoeken.edurep.kennisnet.nl/edurep/oai"
 PAGE_SIZE = 100  # the most records Edurep returns per SRU page
 # SRU diagnostic "first record position out of range": Edurep stops paging after a
 # few thousand records. Hit after the first page, it ends the search with a warning.
@@ -96,7 +101,7 @@ def user_agent(settings: Settings) -> str:
     return f"oermonitor/{__version__}" + (f" (+{contact})" if contact else "")
 
 
-class SruClient:
+class CatalogueClient:
     """Catalogue requests: our User-Agent, the fetch timeouts, a retry on temporary
     server trouble, and the private-address guard on every redirect hop."""
 
@@ -144,7 +149,7 @@ class SruClient:
     def close(self) -> None:
         self.session.close()
 
-    def __enter__(self) -> SruClient:
+    def __enter__(self) -> CatalogueClient:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -182,7 +187,7 @@ def sru_params(query: str, start: int, size: int) -> dict:
             "maximumRecords": size}
 
 
-def search(client: SruClient, endpoint: str, query: str, *,
+def search(client: CatalogueClient, endpoint: str, query: str, *,
            limit: int | None = None) -> SearchResult:
     """All records the query finds (at most `limit`), page by page (startRecord)."""
     result = SearchResult(total=0, records=[])
@@ -405,7 +410,7 @@ def import_from_edurep(store: Store, settings: Settings, *, query: str, pilot: s
                        pilot_end_date: str | None = None, coordinator_email: str | None = None,
                        dry_run: bool = False) -> EdurepImport:
     """Search the catalogue, then register what it found in one transaction."""
-    with SruClient(settings) as client:
+    with CatalogueClient(settings) as client:
         found = search(client, endpoint, query, limit=limit)
     rows, skipped = to_rows(found.records, pilot=pilot, maintainer_email=maintainer_email,
                             maintainer_name=maintainer_name, pilot_end_date=pilot_end_date,
@@ -414,3 +419,89 @@ def import_from_edurep(store: Store, settings: Settings, *, query: str, pilot: s
     summary = registry.register(store, rows, now, dry_run=dry_run)
     summary.warnings[:0] = warnings
     return EdurepImport(found, skipped, summary)
+
+
+# -- OAI-PMH: noticing records deleted from the catalogue ---------------------------------
+
+
+@dataclass
+class Harvest:
+    """What an OAI-PMH ListRecords harvest saw: live records and deleted identifiers."""
+
+    records: list[CatalogueRecord] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    pages: int = 0
+
+
+@dataclass
+class OaiPage:
+    records: list[CatalogueRecord]
+    deleted: list[str]
+    token: str | None
+
+
+def harvest(client: CatalogueClient, endpoint: str, set_spec: str, *,
+            since: str | None = None) -> Harvest:
+    """Every ListRecords page of `set_spec` (changed since `since`), by resumptionToken."""
+    result = Harvest()
+    params = {"verb": "ListRecords", "metadataPrefix": "lom", "set": set_spec}
+    if since:
+        params["from"] = since
+    seen_tokens: set[str] = set()
+    while True:
+        response = client.get(endpoint, params)
+        where = f"{endpoint} (page {result.pages + 1})"
+        page = parse_oai_page(response.content, where, status=response.status_code,
+                              first_position=len(result.records) + 1)
+        result.pages += 1
+        result.records.extend(page.records)
+        result.deleted.extend(page.deleted)
+        if page.token is None:
+            return result
+        if page.token in seen_tokens:
+            raise BadInput(f"{where}: malformed OAI-PMH response: resumptionToken repeats")
+        seen_tokens.add(page.token)
+        params = {"verb": "ListRecords", "resumptionToken": page.token}
+
+
+def parse_oai_page(data: bytes, where: str, *, status: int = 200,
+                   first_position: int = 1) -> OaiPage:
+    """One OAI-PMH response. Errors come with HTTP 200 and <error code="...">;
+    `noRecordsMatch` is not an error but an empty harvest."""
+    root = _parse_xml(data)
+    if root is None or _local(root) != "OAI-PMH":
+        if status >= 400:
+            raise (OperationalError if status >= 500 else BadInput)(
+                f"{where}: the catalogue answered HTTP {status}")
+        what = "not XML" if root is None else f"<{_local(root)}> instead of <OAI-PMH>"
+        raise BadInput(f"{where}: malformed OAI-PMH response ({what})")
+    error = _first(root, "error")
+    if error is not None:
+        code = error.get("code") or "unknown"
+        if code == "noRecordsMatch":
+            return OaiPage([], [], None)
+        text = " ".join("".join(error.itertext()).split())
+        raise BadInput(f"Edurep OAI-PMH refused the request: {code}" + (f" ({text})" if text else ""))
+    listing = _first(root, "ListRecords")
+    if listing is None:
+        raise BadInput(f"{where}: malformed OAI-PMH response (no ListRecords)")
+    records, deleted = [], []
+    for record in _all(listing, "record"):
+        header = _first(record, "header")
+        identifier = _text(header, "identifier") if header is not None else None
+        if header is None or identifier is None:
+            raise BadInput(f"{where}: malformed OAI-PMH response (record without identifier)")
+        if header.get("status") == "deleted":
+            deleted.append(identifier)
+            continue
+        lom = _first(record, "metadata/lom")
+        if lom is not None:
+            records.append(CatalogueRecord(position=first_position + len(records),
+                                           record_id=identifier, **parse_lom(lom)))
+    return OaiPage(records, deleted, _text(listing, "resumptionToken"))
+
+
+def deleted_materials(store: Store, deleted: list[str]) -> list[dict]:
+    """Registered materials (with pilot and maintainer) whose catalogue record is gone."""
+    gone = set(deleted)
+    return [m for m in store.materials_view() if m["catalogue_id"] in gone]

@@ -180,6 +180,26 @@ def test_catalogue_that_stops_paging_keeps_what_it_gave(server, config):
     assert len(materials(config)) == 2
 
 
+def test_a_temporary_server_error_is_retried(server, tmp_path):
+    config = tmp_path / "retry.toml"
+    config.write_text('database = "oer.db"\n[fetch]\nallow_private_networks = true\n'
+                      "max_tries = 2\n", encoding="utf-8")
+    answers = iter([(503, b"busy")])
+    pages = catalogue()
+
+    def flaky(request):
+        if "startRecord=4" in request.path and (answer := next(answers, None)):
+            send(request, *answer)
+        else:
+            pages(request)
+
+    endpoint = server.route("/edurep/sruns", handler=flaky)
+    result = run(config, *ARGS, "--endpoint", endpoint)
+    assert result.exit_code == 0, result.output
+    assert [p["startRecord"] for p in params_of(server)] == ["1", "4", "4", "6"]
+    assert len(materials(config)) == 5
+
+
 def test_unreachable_endpoint_is_an_operational_failure(config):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -229,3 +249,55 @@ def test_bad_arguments_are_refused_before_any_request(server, config, extra, mes
 ])
 def test_catalogue_licence_vocabulary(code, description, expected):
     assert catalogue_licence(code, description) == expected
+
+
+def oai(request):
+    """An OAI-PMH endpoint: two ListRecords pages by resumptionToken; errors with HTTP 200."""
+    params = {k: v[0] for k, v in parse_qs(urlsplit(request.path).query).items()}
+    if "resumptionToken" in params:
+        name = "oai-page2.xml" if params["resumptionToken"].startswith("c1740787200|") else None
+    else:
+        name = {"wikiwijsmaken": "oai-page1.xml", "leeg": "oai-no-records.xml"}.get(
+            params.get("set"), "oai-error.xml")
+    if name is None:
+        send(request, 200, b"<OAI-PMH><error code='badResumptionToken'/></OAI-PMH>")
+    else:
+        send(request, 200, (DATA / name).read_bytes())
+
+
+def sync(config: Path, *args: str):
+    return CliRunner().invoke(main, ["--config", str(config), "edurep", "sync", *args])
+
+
+def test_sync_reports_registered_materials_whose_record_was_deleted(server, config):
+    sru = server.route("/edurep/sruns", handler=catalogue())
+    assert run(config, *ARGS, "--endpoint", sru).exit_code == 0
+    endpoint = server.route("/edurep/oai", handler=oai)
+    server.requests.clear()
+
+    result = sync(config, "--set", "wikiwijsmaken", "--from", "2025-01-01",
+                  "--endpoint", endpoint)
+    assert result.exit_code == 0, result.output
+    assert "1 record(s) and 3 deletion(s) read in 2 page(s)" in result.stdout
+    assert "2 registered material(s) whose catalogue record was deleted" in result.stdout
+    reported = [line for line in result.stdout.splitlines() if line.startswith("  #")]
+    assert [line.split()[1] for line in reported] == [
+        "https://maken.wikiwijs.nl/1002/Procenten", "https://maken.wikiwijs.nl/1005/Kaartlezen"]
+    assert params_of(server) == [
+        {"verb": "ListRecords", "metadataPrefix": "lom", "set": "wikiwijsmaken",
+         "from": "2025-01-01"},
+        {"verb": "ListRecords", "resumptionToken": "c1740787200|u|f2025-01-01|mlom|swikiwijsmaken"},
+    ]
+    assert len(materials(config)) == 5  # a report, not a removal
+
+
+@pytest.mark.parametrize("set_spec, code, message", [
+    ("leeg", 0, "No registered material's catalogue record was deleted."),
+    ("wikiwijsmakenn", 1, "Edurep OAI-PMH refused the request: badArgument "
+                          "(Unknown set: wikiwijsmakenn)"),
+])
+def test_sync_tells_an_empty_harvest_from_an_error(server, config, set_spec, code, message):
+    endpoint = server.route("/edurep/oai", handler=oai)
+    result = sync(config, "--set", set_spec, "--endpoint", endpoint)
+    assert result.exit_code == code
+    assert message in (result.stdout if code == 0 else result.stderr)

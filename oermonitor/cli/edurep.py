@@ -71,3 +71,34 @@ def import_command(env, query: str, pilot: str, maintainer_email: str,
     click.echo(f"{summary.added} added, {summary.updated} updated, "
                f"{summary.unchanged} unchanged, {len(result.skipped)} skipped"
                + (" (dry run: nothing written)" if dry_run else ""))
+
+
+@edurep_group.command("sync")
+@click.option("--set", "set_spec", required=True, help="OAI-PMH set, e.g. 'wikiwijsmaken'.")
+@click.option("--from", "since", default=None,
+              help="Only records changed since this date (YYYY-MM-DD).")
+@click.option("--endpoint", default=catalogue.DEFAULT_OAI_ENDPOINT, show_default=True,
+              help="OAI-PMH endpoint of the catalogue.")
+@pass_env
+def sync_command(env, set_spec: str, since: str | None, endpoint: str) -> None:
+    """Report registered materials whose Edurep record was deleted (OAI-PMH).
+
+    Reads the whole set (or what changed since --from); writes nothing.
+    """
+    if since is not None:
+        parsed = registry.parse_date(since)
+        if parsed is None:
+            raise BadInput(f"--from {since!r} is not a date (use YYYY-MM-DD)")
+        since = parsed
+    with catalogue.CatalogueClient(env.settings) as client:
+        harvested = catalogue.harvest(client, endpoint, set_spec, since=since)
+    gone = catalogue.deleted_materials(env.store, harvested.deleted)
+    click.echo(f"Edurep: {len(harvested.records)} record(s) and {len(harvested.deleted)} "
+               f"deletion(s) read in {harvested.pages} page(s).")
+    if not gone:
+        click.echo("No registered material's catalogue record was deleted.")
+        return
+    click.echo(f"{len(gone)} registered material(s) whose catalogue record was deleted:")
+    for material in gone:
+        click.echo(f"  #{material['id']} {material['url']} ({material['catalogue_id']}; "
+                   f"pilot {material['pilot']}; {material['maintainer_email']})")
