@@ -1,6 +1,320 @@
-"""(transitional: being written) licence detection."""
+"""Which licence a page gives its material (docs/licence-spec.md, "where a signal stands").
+
+    result = detect(page)   # -> LicenceResult
+
+One XPath collects the machine-readable signals (rel=license, JSON-LD, meta,
+links to creativecommons.org, button images); the visible text is scanned only
+in the blocks whose text can hold a licence (`licences.TEXT_TRIGGER`). Every hit
+gets a strength and a zone (`Page.zone`, plus image credits such as "Foto: ..."
+which make it a component). Then:
+
+1. the strongest material hit wins (scope "material"); else an explicit
+   "all rights reserved" on the material; else the strongest site hit
+   (scope "site": a site default, not verified for this material); else nothing;
+2. within a scope, hits that say the same licence with less detail merge into the
+   more detailed one (CC-BY-SA + CC-BY-SA-4.0, /by/3.0/ + /by/3.0/nl/); hits with
+   different element sets stay apart and make a conflict.
+
+Component licences (figures, image credits, nested JSON-LD media) are never the
+page's licence and are not reported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from oermonitor import licences
+from oermonitor.extract.page import Page
 from oermonitor.models import LicenceResult
 
+# Signal kinds, strongest first (spec: "Strength").
+STRENGTH = ("rel", "jsonld", "meta", "link", "button", "text")
+_RANK = {kind: rank for rank, kind in enumerate(STRENGTH)}
 
-def detect(page):
+_SIGNALS = etree.XPath(
+    "//a[@href][@rel or @itemprop"
+    " or contains(translate(@href, 'CREATIVOMS', 'creativoms'), 'creativecommons.org')]"
+    " | //link[@href][@rel or @itemprop]"
+    " | //meta[@content][@name or @property or @itemprop]"
+    " | //img[contains(concat(@src, ' ', @data-src, ' ', @data-lazy-src), 'creativecommons')"
+    " or contains(concat(@src, ' ', @data-src, ' ', @data-lazy-src), 'licensebuttons')]"
+    " | //script[@type='application/ld+json']")
+_BODY_TEXT = etree.XPath("string(//body)")
+_BODY_TEXT_NODES = etree.XPath("//body//text()")
+
+_META_NAMES = frozenset({
+    "license", "og:license", "dcterms.license", "dcterms:license", "dct:license", "dc.license",
+    "dc.rights", "dc:rights", "dcterms.rights", "schema:license", "cc:license",
+})
+_JSONLD_KEYS = ("license", "schema:license")
+_MEDIA_TYPES = frozenset({"ImageObject", "VideoObject", "AudioObject", "MediaObject", "3DModel"})
+_SITE_TYPES = frozenset({"WebSite", "Organization"})
+_INVISIBLE = frozenset({"script", "style", "noscript", "template"})
+BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "br", "caption", "center", "dd",
+    "details", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1",
+    "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "legend", "li", "main", "nav", "ol",
+    "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+})
+# A credit line for an embedded item: its licence is the item's, not the page's.
+_CREDIT = re.compile(r"\b(?:foto|afbeelding|beeld|illustratie|image|photo|picture|video"
+                     r"|audio|credits?|bron)\s*:", re.I)
+_EVIDENCE_LIMIT = 160
+
+
+@dataclass
+class Hit:
+    id: str
+    kind: str  # one of STRENGTH
+    zone: str  # material | site | component
+    order: int  # document order, to break ties between equal strengths
+    evidence: str
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        return _RANK[self.kind], self.order
+
+
+def detect(page: Page) -> LicenceResult:
+    """The page's licence result (id None when the page states none)."""
+    return resolve(collect(page))
+
+
+def collect(page: Page) -> list[Hit]:
+    """Every licence signal on the page, with its kind and zone."""
+    hits: list[Hit] = []
+    for element in _SIGNALS(page.root):
+        tag = element.tag
+        if tag == "script":
+            hits.extend(_jsonld_hits(page, element, len(hits)))
+        elif tag == "meta":
+            _add(hits, page, element, "meta", _meta_value(element))
+        elif tag == "img":
+            src = element.get("src") or element.get("data-src") or element.get("data-lazy-src")
+            _add(hits, page, element, "button", src, licences.canonical_from_badge(src))
+        else:
+            _add_anchor(hits, page, element)
+    hits.extend(_text_hits(page, len(hits)))
+    return hits
+
+
+def _add(hits, page, element, kind, value, licence_id=None, zone=None) -> None:
+    if licence_id is None and value:
+        licence_id = licences.canonical_from_url(value) or licences.canonical_from_text(value)
+    if licence_id:
+        zone = zone or _zone(page, element)
+        hits.append(Hit(licence_id, kind, zone, len(hits), _shorten(value)))
+
+
+def _add_anchor(hits, page, element) -> None:
+    """`a`/`link`: rel=license (any of its spellings), itemprop=license, or a plain link."""
+    href = element.get("href")
+    rel = (element.get("rel") or "").lower().split()
+    if any(t in ("license", "licence") or t.endswith((":license", ".license")) for t in rel):
+        licence_id = licences.canonical_from_url(href)
+        if licence_id is None and element.tag == "a":
+            # rel=license to a page of the site itself: the link's words or button say it
+            badge = next((img.get("src") for img in element.iter("img")), None)
+            licence_id = (licences.canonical_from_badge(badge)
+                          or licences.canonical_from_text(element.text_content()))
+        _add(hits, page, element, "rel", href, licence_id or None)
+    elif (element.get("itemprop") or "").lower() == "license":
+        _add(hits, page, element, "meta", href)
+    elif element.tag == "a":
+        _add(hits, page, element, "link", href, licences.canonical_from_url(href) or None)
+
+
+def _meta_value(element) -> str | None:
+    names = {(element.get(attr) or "").lower() for attr in ("name", "property", "itemprop")}
+    return element.get("content") if names & _META_NAMES else None
+
+
+def _jsonld_hits(page: Page, script, start: int) -> list[Hit]:
+    """`license` of the top entities, their @graph items and mainEntity; not of
+    nested media, and `sdLicense` (the markup's own licence) is ignored."""
+    try:
+        data = json.loads(script.text or "")
+    except ValueError:
+        return []
+    zone = _zone(page, script)
+    hits = []
+    for entity, entity_zone in _licensed_entities(data, zone):
+        for key in _JSONLD_KEYS:
+            for value in _values(entity.get(key)):
+                licence_id = licences.canonical_from_url(value) or licences.canonical_from_text(value)
+                if licence_id:
+                    hits.append(Hit(licence_id, "jsonld", entity_zone, start + len(hits),
+                                    _shorten(value)))
+    return hits
+
+
+def _licensed_entities(data, zone: str):
+    tops = data if isinstance(data, list) else [data]
+    for top in tops:
+        if not isinstance(top, dict):
+            continue
+        graph = top.get("@graph")
+        items = [top] + (graph if isinstance(graph, list) else [graph] if graph else [])
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            types = item.get("@type")
+            types = set(types) if isinstance(types, list) else {types}
+            if types & _MEDIA_TYPES:
+                continue
+            yield item, ("site" if types & _SITE_TYPES else zone)
+            main = item.get("mainEntity")
+            if isinstance(main, dict):
+                yield main, zone
+
+
+def _values(value) -> list[str]:
+    """A JSON-LD licence value: a URL or name, an object with @id/url/name, or a list."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [v for k in ("@id", "url", "name") if isinstance(v := value.get(k), str)]
+    if isinstance(value, list):
+        return [v for item in value for v in _values(item)]
+    return []
+
+
+def _zone(page: Page, element) -> str:
+    zone = page.zone(element)
+    if zone == "material" and _in_credit(element):
+        return "component"
+    return zone
+
+
+def _in_credit(element) -> bool:
+    """Whether a body element stands in an image credit ("Foto: Jane (CC BY-NC)")."""
+    block = _block_of(element)
+    if block is None or block.tag in ("body", "html"):
+        return False
+    before = []
+    for event, node in etree.iterwalk(block, events=("start", "end")):
+        if node is element:
+            break
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if event == "start":
+            if node is not block and tag in BLOCK_TAGS:
+                before.append("\n")
+            if node.text and tag not in _INVISIBLE and isinstance(node.tag, str):
+                before.append(node.text)
+        elif node is not block and node.tail:
+            before.append(node.tail)
+    line = "".join(before).rpartition("\n")[2]
+    return bool(_CREDIT.search(line))
+
+
+def _block_of(element):
+    for node in (element, *element.iterancestors()):
+        if node.tag in BLOCK_TAGS and node.tag != "br":
+            return node
+        if node.tag == "head":
+            return None
+    return None
+
+
+def _text_hits(page: Page, start: int) -> list[Hit]:
+    """Licence statements in the visible text, block by block.
+
+    Only blocks with a text node that trips `TEXT_TRIGGER` are read; a block's
+    text leaves out its nested blocks (they are read on their own), so a hit is
+    attributed to the block it stands in.
+    """
+    if not licences.TEXT_TRIGGER.search(_BODY_TEXT(page.root)):
+        return []
+    blocks = {}
+    for text in _BODY_TEXT_NODES(page.root):
+        if not licences.TEXT_TRIGGER.search(text):
+            continue
+        holder = text.getparent()
+        if text.is_tail:
+            holder = holder.getparent()
+        if holder is None or holder.tag in _INVISIBLE or not isinstance(holder.tag, str):
+            continue
+        block = _block_of(holder)
+        if block is not None:
+            blocks.setdefault(block, None)
+    hits: list[Hit] = []
+    for block in blocks:
+        text = _block_text(block)
+        found = licences.find_in_text(text)
+        if not found:
+            continue
+        zone = page.zone(block)
+        for hit in found:
+            hit_zone = zone
+            if zone == "material":
+                line = text[:hit.start].rpartition("\n")[2]
+                hit_zone = "component" if _CREDIT.search(line) else zone
+            hits.append(Hit(hit.id, "text", hit_zone, start + len(hits), _shorten(hit.text)))
+    return hits
+
+
+def _block_text(block) -> str:
+    """The block's own text: inline descendants included, nested blocks as line breaks."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            tag = child.tag
+            if isinstance(tag, str) and tag not in _INVISIBLE:
+                if tag in BLOCK_TAGS:
+                    parts.append("\n")
+                else:
+                    walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(block)
+    return "".join(parts)
+
+
+def resolve(hits: list[Hit]) -> LicenceResult:
+    """Choose the result from the hits (spec: "which one wins"; see module doc)."""
+    for scope in ("material", "site"):
+        found = [hit for hit in hits if hit.zone == scope]
+        positive = [hit for hit in found if hit.id != licences.ALL_RIGHTS_RESERVED]
+        if positive:
+            return _result(scope, positive)
+        if found:
+            return _result(scope, found)  # explicit all rights reserved, nothing positive
     return LicenceResult(id=None)
+
+
+def _result(scope: str, hits: list[Hit]) -> LicenceResult:
+    merged: list[tuple[str, Hit]] = []  # (id after merging, strongest hit for it)
+    for hit in sorted(hits, key=lambda h: h.rank):
+        for index, (licence_id, winner) in enumerate(merged):
+            if hit.id == licence_id or licences.refines(hit.id, licence_id):
+                break  # says the same with no more detail: absorbed
+            if licences.refines(licence_id, hit.id):
+                merged[index] = (hit.id, winner)  # adds version/port to the same licence
+                break
+        else:
+            merged.append((hit.id, hit))
+    licence_id, winner = merged[0]
+    families = {licences.family(i) for i, _ in merged}
+    return LicenceResult(
+        id=licence_id,
+        spdx=licences.spdx(licence_id),
+        scope=scope,
+        signal=winner.kind,
+        location=winner.zone,
+        evidence=winner.evidence,
+        all_ids=[i for i, _ in merged],
+        conflict=len(families) > 1,
+    )
+
+
+def _shorten(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= _EVIDENCE_LIMIT else text[:_EVIDENCE_LIMIT - 1] + "…"

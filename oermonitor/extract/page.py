@@ -5,6 +5,9 @@
   site       inside footer/header/nav/aside or an element whose class/id says
              footer/sidebar/menu (site chrome: a site default at most)
   component  inside figure/figcaption (an embedded item's own licence)
+
+A `header` or `footer` inside `article`/`main` is that content's own header or
+footer (HTML sectioning), so it stays material.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from lxml import etree
 
 SITE_TAGS = frozenset({"footer", "header", "nav", "aside"})
 COMPONENT_TAGS = frozenset({"figure", "figcaption"})
+SECTIONING_TAGS = frozenset({"footer", "header"})
+CONTENT_TAGS = frozenset({"article", "main"})
 _SITE_WORDS = re.compile(r"(?:^|[\s_-])(footer|sidebar|side-bar|menu|navbar|nav|breadcrumbs?|"
                          r"site-header|masthead|cookie\w*)(?:$|[\s_-])", re.I)
 
@@ -26,7 +31,6 @@ class Page:
     url: str
     root: etree._Element
     headers: dict[str, str] = field(default_factory=dict)
-    _zones: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def parse(cls, text: str, url: str, headers: dict[str, str] | None = None) -> Page:
@@ -50,13 +54,19 @@ class Page:
     def zone(self, element: etree._Element) -> str:
         """material | site | component for any element of this page."""
         zone = "material"
+        sectioning_only = False  # the site mark so far is a header/footer tag
         for node in _self_and_ancestors(element):
             tag = node.tag if isinstance(node.tag, str) else ""
             if tag in COMPONENT_TAGS:
                 return "component"
             if tag == "head":
                 return "material"
-            if zone == "material" and (tag in SITE_TAGS or _says_site(node)):
+            if tag in CONTENT_TAGS or node.get("role") == "main":
+                if sectioning_only:
+                    zone, sectioning_only = "material", False
+            elif tag in SITE_TAGS or _says_site(node):
+                plain_section = tag in SECTIONING_TAGS and not _says_site(node)
+                sectioning_only = plain_section and (zone == "material" or sectioning_only)
                 zone = "site"
         return zone
 
