@@ -1,0 +1,58 @@
+"""One check of one URL: fetch, then extract (or reuse what an unchanged page gave).
+
+    result, facts = check(fetcher, url, etag=..., last_modified=..., previous=facts_before)
+
+With validators from the previous check the request is conditional; a 304 means
+the page did not change, so the previous extraction (`previous`, the `Facts`
+rebuilt from the material's snapshot) still holds. Without `previous` there is
+nothing to reuse and the page is fetched again unconditionally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from oermonitor.extract import extract
+from oermonitor.fetch import Fetcher
+from oermonitor.models import Facts, FetchResult
+
+# What a served page's content said about itself; still true while it is unchanged.
+PAGE_VERDICTS = ("missing", "login_required")
+
+
+
+def check(fetcher: Fetcher, url: str, *, etag: str | None = None,
+          last_modified: str | None = None, previous: Facts | None = None,
+          timeout: float | None = None) -> tuple[FetchResult, Facts]:
+    result = fetcher.fetch(url, etag=etag, last_modified=last_modified, timeout=timeout)
+    if result.not_modified:
+        if previous is None:
+            result = fetcher.fetch(url, timeout=timeout)
+        else:
+            return result, _unchanged(result, previous)
+    return result, extract(result)
+
+
+def _unchanged(result: FetchResult, previous: Facts) -> Facts:
+    if previous.availability in PAGE_VERDICTS:
+        return previous
+    return replace(previous, availability=result.availability, error=result.error)
+
+
+def inspect_record(url: str, result: FetchResult, facts: Facts) -> dict:
+    """The contract's `inspect --json` object for one URL."""
+    return {
+        "url": url,
+        "final_url": result.final_url,
+        "status_code": result.status_code,
+        "availability": facts.availability,
+        "licence": facts.licence_id,
+        "licence_scope": facts.licence_scope,
+        "last_modified": facts.last_modified,
+        "title": facts.title,
+        "platform": facts.platform,
+        "platform_id": facts.platform_id,
+        "content_hash": facts.content_hash,
+        "error": None if facts.availability == "ok" else (facts.error or result.error
+                                                           or facts.availability),
+    }

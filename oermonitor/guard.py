@@ -1,0 +1,151 @@
+"""Private-address guard: oermonitor must not be talked into probing the local network.
+
+A registered URL (or a redirect) could point at ``http://127.0.0.1/admin``,
+``http://169.254.169.254/`` or a name that resolves there. Unless private
+networks are allowed, such a host is refused before anything is sent.
+
+A host is resolved once per `Resolver` (one per run) and the connection is then
+made to exactly the addresses that were checked (`PinnedAdapter`), so a DNS
+answer that changes between the check and the connection cannot slip through.
+Numeric spellings such as ``2130706433`` or ``0x7f000001`` are resolved by the
+system resolver to the address they mean, and checked as such.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+from dataclasses import dataclass
+
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util.connection import create_connection
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class BlockedAddress(Exception):
+    """The host is or resolves to an address that may not be contacted."""
+
+
+class ResolveFailed(Exception):
+    """The host name could not be resolved."""
+
+    def __init__(self, message: str, *, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
+
+
+def is_public(ip: IPAddress) -> bool:
+    """True for a globally routable unicast address.
+
+    Loopback, private, link-local, multicast, unspecified, reserved and shared
+    (CGNAT) ranges are not public; an IPv4-mapped IPv6 address counts as the
+    IPv4 address it carries.
+    """
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+@dataclass(frozen=True)
+class Pin:
+    """The checked outcome for one host: the addresses to connect to, or why not."""
+
+    addresses: tuple[str, ...] = ()
+    blocked: str | None = None  # reason, when the host may not be contacted
+    failure: ResolveFailed | None = None
+
+
+class Resolver:
+    """Resolves each host once, checks its addresses and remembers the outcome.
+
+    Thread-safe. `allow_private` switches the check off but keeps the pinning.
+    """
+
+    def __init__(self, allow_private: bool = False):
+        self.allow_private = allow_private
+        self._pins: dict[str, Pin] = {}
+        self._lock = threading.Lock()
+
+    def addresses(self, host: str) -> tuple[str, ...]:
+        """The checked addresses for `host`; raises BlockedAddress or ResolveFailed."""
+        key = host.strip("[]").rstrip(".").lower()
+        with self._lock:
+            pin = self._pins.get(key)
+        if pin is None:
+            pin = self._resolve(key)
+            with self._lock:
+                # A transient failure is not remembered; the first answer otherwise wins.
+                if pin.failure is None or not pin.failure.transient:
+                    pin = self._pins.setdefault(key, pin)
+        if pin.blocked:
+            raise BlockedAddress(pin.blocked)
+        if pin.failure:
+            raise pin.failure
+        return pin.addresses
+
+    def _resolve(self, host: str) -> Pin:
+        try:
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except socket.gaierror as exc:
+            transient = exc.errno == socket.EAI_AGAIN
+            return Pin(failure=ResolveFailed(f"DNS: {host}: {exc.strerror}", transient=transient))
+        except UnicodeError:
+            return Pin(failure=ResolveFailed(f"DNS: {host}: invalid host name"))
+        addresses: list[str] = []
+        for _family, _type, _proto, _name, sockaddr in infos:
+            address = sockaddr[0].split("%", 1)[0]  # drop an IPv6 zone id
+            if address not in addresses:
+                addresses.append(address)
+        if not self.allow_private:
+            for address in addresses:
+                if not is_public(ipaddress.ip_address(address)):
+                    return Pin(blocked=f"{host} is or resolves to the non-public address {address}")
+        return Pin(addresses=tuple(addresses))
+
+
+class _PinnedMixin:
+    """Connects to the resolver's checked addresses, keeping `host` for Host/SNI/cert."""
+
+    resolver: Resolver
+
+    def _new_conn(self) -> socket.socket:
+        try:
+            addresses = self.resolver.addresses(self.host)
+        except (BlockedAddress, ResolveFailed) as exc:
+            raise NewConnectionError(self, str(exc)) from exc
+        error: Exception = NewConnectionError(self, f"no address for {self.host}")
+        for address in addresses:
+            try:
+                return create_connection((address, self.port), self.timeout,
+                                         source_address=self.source_address,
+                                         socket_options=self.socket_options)
+            except TimeoutError:
+                error = ConnectTimeoutError(self, f"connection to {self.host} timed out")
+            except OSError as exc:
+                error = NewConnectionError(self, f"failed to connect: {exc}")
+        raise error
+
+
+class PinnedAdapter(HTTPAdapter):
+    """A requests adapter whose connections go only to addresses `resolver` approved."""
+
+    def __init__(self, resolver: Resolver, **kwargs):
+        connection = type("PinnedHTTPConnection", (_PinnedMixin, HTTPConnection),
+                          {"resolver": resolver})
+        tls_connection = type("PinnedHTTPSConnection", (_PinnedMixin, HTTPSConnection),
+                              {"resolver": resolver})
+        self._pool_classes = {
+            "http": type("PinnedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": connection}),
+            "https": type("PinnedHTTPSPool", (HTTPSConnectionPool,),
+                          {"ConnectionCls": tls_connection}),
+        }
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = self._pool_classes

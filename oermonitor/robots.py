@@ -1,0 +1,96 @@
+"""robots.txt: fetched once per origin per run, read as RFC 9309 says.
+
+What the answer to ``GET /robots.txt`` means (RFC 9309, section 2.3.1):
+
+- 2xx: the rules apply (parsed by `urllib.robotparser`);
+- 4xx, or redirects that lead nowhere: "unavailable", everything is allowed;
+- 5xx or no answer at all: "unreachable", nothing may be fetched. The material is
+  then reported with what went wrong on that host (`server_error`, `timeout`,
+  `unreachable`) rather than as blocked by robots.txt: the site is in trouble.
+
+`urllib.robotparser` applies the first rule that matches; RFC 9309 wants the
+longest match, with `Allow` winning a tie. Sorting each group's rules that way
+makes the first match the longest one. Wildcards (``*``, ``$``) inside a path
+are not understood by `urllib.robotparser` and such rules match nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
+
+from oermonitor.models import FetchResult
+
+MAX_ROBOTS_BYTES = 512_000  # RFC 9309: parse at least 500 KiB
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    availability: str | None = None  # set when robots.txt was unreachable: what the site did
+    reason: str | None = None
+
+
+def robots_url(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}/robots.txt"
+
+
+class RobotsCache:
+    """Answers "may `user_agent` fetch this URL?", fetching each robots.txt once.
+
+    `fetch(url)` must return the `FetchResult` for the robots.txt URL without
+    consulting robots.txt itself. Thread-safe: concurrent questions about one
+    origin wait for the single fetch.
+    """
+
+    def __init__(self, fetch: Callable[[str], FetchResult], user_agent: str):
+        self._fetch = fetch
+        self.user_agent = user_agent
+        self._rules: dict[str, RobotFileParser | Verdict] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def check(self, url: str) -> Verdict:
+        rules = self._rules_for(robots_url(url))
+        if isinstance(rules, Verdict):
+            return rules
+        if rules.can_fetch(self.user_agent, url):
+            return Verdict(True)
+        return Verdict(False, "blocked_by_robots", f"robots.txt disallows {urlsplit(url).path or '/'}")
+
+    def _rules_for(self, location: str) -> RobotFileParser | Verdict:
+        with self._lock:
+            lock = self._locks.setdefault(location, threading.Lock())
+        with lock:
+            if location not in self._rules:
+                self._rules[location] = interpret(self._fetch(location))
+            return self._rules[location]
+
+
+def interpret(result: FetchResult) -> RobotFileParser | Verdict:
+    """Rules, or a blanket verdict, from the response to GET /robots.txt."""
+    status = result.status_code
+    if status is not None and 200 <= status < 300:
+        text = result.text if result.text is not None else result.body.decode("utf-8", "replace")
+        if result.truncated:  # larger than we read: keep the whole lines
+            text = text.rsplit("\n", 1)[0]
+        return parse(text)
+    if status is not None and (300 <= status < 500):
+        return Verdict(True)  # unavailable (incl. redirects we stopped following): allow all
+    if status is not None:
+        return Verdict(False, "server_error",
+                       f"robots.txt answered HTTP {status}; the site counts as unavailable")
+    return Verdict(False, result.availability, f"robots.txt: {result.error or result.availability}")
+
+
+def parse(text: str) -> RobotFileParser:
+    parser = RobotFileParser()
+    parser.parse(text.splitlines())
+    for entry in [*parser.entries, parser.default_entry]:
+        if entry is not None:
+            entry.rulelines.sort(key=lambda rule: (-len(rule.path), not rule.allowance))
+    return parser

@@ -1,0 +1,131 @@
+"""Run work items over worker threads, polite per host and interleaved between hosts.
+
+    report = run_all(materials, url_of=lambda m: m["url"], work=check_one,
+                     concurrency=8, per_host_delay=1.0, on_done=record)
+
+- at most `concurrency` items run at once, at most `per_host_concurrency` per host,
+  and two starts on one host are at least `per_host_delay` seconds apart;
+- hosts take turns, so 500 materials on one host do not hold up 50 elsewhere: the
+  run takes about max over hosts of (items on the host x delay), not the sum;
+- `per_host_delay = 0` means no politeness limit at all: up to `concurrency`
+  requests go to one host at once (one's own server, the benchmarks);
+- `on_done(item, result)` runs in the calling thread as each item completes, so
+  the caller can write to SQLite there;
+- after `deadline` (a `time.monotonic()` value) no new item starts; the report
+  lists what was done and what was not started.
+
+An exception from `work` is logged and reported (`failed`) without stopping the
+others; an exception from `on_done` stops the run (after the running items end).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
+INF = float("inf")
+
+
+@dataclass
+class ScheduleReport:
+    done: list = field(default_factory=list)  # items whose work returned
+    failed: list = field(default_factory=list)  # (item, exception) when work raised
+    not_started: list = field(default_factory=list)  # items left when the deadline passed
+    elapsed: float = 0.0
+
+
+@dataclass
+class _Host:
+    queue: deque = field(default_factory=deque)
+    running: int = 0
+    next_start: float = 0.0
+
+
+def host_of(url: str) -> str:
+    """The politeness key: the host name; an unparseable URL is its own key."""
+    try:
+        return (urlsplit(url).hostname or url).lower()
+    except ValueError:
+        return url
+
+
+def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
+            concurrency: int, per_host_delay: float, per_host_concurrency: int = 2,
+            deadline: float | None = None,
+            on_done: Callable[[object, object], None] | None = None) -> ScheduleReport:
+    started = time.monotonic()
+    concurrency = max(1, concurrency)
+    per_host = concurrency if per_host_delay <= 0 else max(1, min(per_host_concurrency,
+                                                                   concurrency))
+    hosts: dict[str, _Host] = {}
+    for item in items:
+        hosts.setdefault(host_of(url_of(item)), _Host()).queue.append(item)
+    turn = deque(hosts)  # hosts with items waiting, in turn order
+    report = ScheduleReport()
+    running: dict[Future, tuple[object, str]] = {}
+
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="oermonitor") as pool:
+        try:
+            while turn or running:
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
+                    for name in turn:
+                        report.not_started.extend(hosts[name].queue)
+                        hosts[name].queue.clear()
+                    turn.clear()
+                until = _start_ready(pool, hosts, turn, running, work, concurrency, per_host,
+                                     per_host_delay, now)
+                if deadline is not None and turn:
+                    until = min(until, deadline)
+                if not running:
+                    time.sleep(max(0.0, until - time.monotonic()))
+                    continue
+                timeout = None if until == INF else max(0.0, until - time.monotonic())
+                finished, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    item, name = running.pop(future)
+                    hosts[name].running -= 1
+                    error = future.exception()
+                    if error is not None:
+                        log.error("work on %s failed: %r", url_of(item), error)
+                        report.failed.append((item, error))
+                        continue
+                    report.done.append(item)
+                    if on_done is not None:
+                        on_done(item, future.result())
+        except BaseException:
+            for future in running:
+                future.cancel()
+            raise
+    report.elapsed = time.monotonic() - started
+    return report
+
+
+def _start_ready(pool, hosts, turn, running, work, concurrency, per_host, delay, now) -> float:
+    """Start what may start now, one item per host per pass; return when to look again."""
+    started = True
+    while started and turn and len(running) < concurrency:
+        started = False
+        for _ in range(len(turn)):
+            if len(running) >= concurrency:
+                break
+            name = turn[0]
+            turn.rotate(-1)
+            host = hosts[name]
+            if host.running < per_host and host.next_start <= now:
+                item = host.queue.popleft()
+                host.running += 1
+                host.next_start = now + delay
+                running[pool.submit(work, item)] = (item, name)
+                started = True
+                if not host.queue:
+                    turn.remove(name)
+    waiting = [hosts[name].next_start for name in turn
+               if hosts[name].running < per_host and hosts[name].next_start > now]
+    return min(waiting, default=INF)
