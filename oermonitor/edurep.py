@@ -3,8 +3,8 @@
 A pilot's Wikiwijs materials are already described in Edurep, so a coordinator can
 register them with one catalogue query instead of typing URLs:
 
-    records = search(client, endpoint, query, limit=None)   # all SRU pages, or BadInput
-    rows, skipped = to_rows(records.records, pilot=..., maintainer_email=...)
+    found = search(client, endpoint, query, limit=None)   # all SRU pages, or BadInput
+    rows, skipped = to_rows(found.records, pilot=..., maintainer_email=...)
     registry.register(store, rows, now)
 
 `import_from_edurep` does all three. Every page is fetched and parsed before
@@ -282,7 +282,8 @@ def catalogue_licence(code: str | None, description: str | None) -> str | None:
         ordered = "-".join(e for e in ("BY", "NC", "ND", "SA") if e in elements)
         major, minor = match.group(2), match.group(3)
         # NL-LOM's -30 (and older) codes stand for the Dutch ports; 4.0 has no ports.
-        return f"CC-{ordered}-{major}.{minor}" + ("-NL" if int(major) < 4 else "")
+        canonical = f"CC-{ordered}-{major}.{minor}" + ("-NL" if int(major) < 4 else "")
+        return canonical if licences.is_canonical(canonical) else None
     for candidate in _URL_IN_TEXT.findall(description or ""):
         found = licences.canonical_from_url(candidate.rstrip(".,;:)]"))
         if found:

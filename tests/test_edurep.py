@@ -239,6 +239,8 @@ def test_bad_arguments_are_refused_before_any_request(server, config, extra, mes
     ("cc-by-nc-nd-40", None, "CC-BY-NC-ND-4.0"),
     ("cc-by-sa-30", None, "CC-BY-SA-3.0-NL"),
     ("CC-BY-NC-SA-30", None, "CC-BY-NC-SA-3.0-NL"),
+    ("cc-by-nd-nc-40", None, "CC-BY-NC-ND-4.0"),
+    ("cc-by-50", None, None),
     ("cc0-10", None, "CC0-1.0"),
     ("pdm-10", None, "CC-PDM-1.0"),
     ("yes", "Zie http://creativecommons.org/licenses/by/3.0/nl/.", "CC-BY-3.0-NL"),
