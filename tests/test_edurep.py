@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from oermonitor import __version__
 from oermonitor.cli import main
-from oermonitor.edurep import catalogue_licence
+from oermonitor.edurep import CatalogueRecord, catalogue_licence, to_rows
 from oermonitor.store import Store
 
 DATA = Path(__file__).parent / "data" / "edurep"
@@ -303,3 +303,20 @@ def test_sync_tells_an_empty_harvest_from_an_error(server, config, set_spec, cod
     result = sync(config, "--set", set_spec, "--endpoint", endpoint)
     assert result.exit_code == code
     assert message in (result.stdout if code == 0 else result.stderr)
+
+
+def test_to_rows_skips_what_cannot_be_registered():
+    def record(position, url):
+        return CatalogueRecord(position, f"repo:{position}", url, "T", None, None, None)
+
+    rows, skipped = to_rows(
+        [record(1, "http://nl.wikipedia.org/wiki/Fiets"), record(2, "non-digital"),
+         record(3, "http://nl.wikipedia.org/wiki/Fiets"), record(4, None)],
+        pilot="P", maintainer_email="m@school.nl")
+    assert [(r.url, r.catalogue_id, r.source) for r in rows] == [
+        ("http://nl.wikipedia.org/wiki/Fiets", "repo:1", "edurep")]
+    assert [(s.record.position, s.reason) for s in skipped] == [
+        (2, "url must start with http:// or https://: 'non-digital'"),
+        (3, "same location as record 1 (repo:1)"),
+        (4, "no technical/location"),
+    ]
