@@ -137,7 +137,7 @@ def m001_registry(db: Database) -> None:
             "recipient": str,
             "role": str,  # maintainer | coordinator
             "problem": str,
-            "kind": str,  # new | reminder | escalation | resolved
+            "kind": str,  # new | reminder | escalation | unreachable | resolved
             "sent_at": str,
             "day": str,  # the run's `today`
             "status": str,  # sent | outbox | refused
@@ -334,7 +334,8 @@ class Store:
             select m.*, p.name as pilot, p.end_date as pilot_end_date,
                    p.coordinator_email as coordinator_email,
                    t.email as maintainer_email, t.name as maintainer_name,
-                   t.bounced_at as maintainer_bounced_at
+                   t.bounced_at as maintainer_bounced_at,
+                   t.bounce_reason as maintainer_bounce_reason
             from materials m
             join pilots p on p.id = m.pilot_id
             join maintainers t on t.id = m.maintainer_id
@@ -388,6 +389,23 @@ class Store:
         where = " and ".join(clauses) or None
         return list(self.db["notifications"].rows_where(
             where, params, order_by="sent_at desc, id desc"))
+
+    def add_notifications(self, rows: list[dict]) -> None:
+        """Log one delivered (or refused) message: one row per material and problem in it."""
+        self.db["notifications"].insert_all(rows)
+
+    def mark_bounced(self, email: str, reason: str, now: datetime) -> None:
+        """The address no longer works (refused by the server): stop mailing it."""
+        self.db.execute(
+            "update maintainers set bounced_at = ?, bounce_reason = ? where email = ?",
+            [iso(now), reason, email.lower()])
+
+    def clear_bounced(self, email: str) -> bool:
+        """The address works again (the coordinator checked it). True if it was marked."""
+        cursor = self.db.execute(
+            "update maintainers set bounced_at = null, bounce_reason = null "
+            "where email = ? and bounced_at is not null", [email.lower()])
+        return cursor.rowcount > 0
 
     # -- the nightly job: due selection, runs, retention ----------------------------
 
@@ -455,7 +473,6 @@ class Store:
         """
         with self.db.atomic():
             return self.db.execute(sql, [iso(before)]).rowcount
-
 
 
 def loads(text: str | None, default=None):

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from tests.support import LoopbackServer
+from tests.support import LoopbackServer, SmtpSink
 
 
 @pytest.fixture
@@ -11,6 +11,14 @@ def server():
     srv = LoopbackServer().start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on 127.0.0.1 that keeps what it accepts (see tests/support.py)."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,16 @@ test can assert that nothing reached the server.
 
 from __future__ import annotations
 
+import email
+import email.policy
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 @dataclass
@@ -99,3 +105,71 @@ class LoopbackServer(ThreadingHTTPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+
+
+# -- SMTP -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message it accepts.
+
+        smtp.messages              # parsed EmailMessages, in arrival order
+        smtp.to("a@example.org")   # those whose envelope went to that address
+        smtp.refuse.add(address)   # answer RCPT TO for it with 550 (a dead mailbox)
+        SmtpSink(login=("user", "secret"))  # require AUTH (plain text allowed on loopback)
+
+    `stop()` then `start()` again serves the same port: "server down, then up".
+    """
+
+    def __init__(self, port: int | None = None, login: tuple[str, str] | None = None):
+        self.port = port or free_port()
+        self.login = login
+        self.messages: list = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.refuse: set[str] = set()
+        self.logins: list[str] = []
+        self._controller = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content,
+                                                      policy=email.policy.default))
+        self.envelopes.append((envelope.mail_from, [r.lower() for r in envelope.rcpt_tos]))
+        return "250 Message accepted for delivery"
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        ok = self.login is not None and (
+            auth_data.login.decode(), auth_data.password.decode()) == self.login
+        if ok:
+            self.logins.append(auth_data.login.decode())
+        return AuthResult(success=ok)
+
+    def to(self, address: str) -> list:
+        return [m for m, (_, rcpts) in zip(self.messages, self.envelopes, strict=True)
+                if address.lower() in rcpts]
+
+    def start(self) -> SmtpSink:
+        kwargs = {}
+        if self.login:
+            kwargs = {"authenticator": self._authenticate, "auth_required": True,
+                      "auth_require_tls": False}
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **kwargs)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None

@@ -1,1 +1,87 @@
-"""(being written)"""
+"""`oermonitor notify`: send the emails that are due without checking anything.
+
+Useful after an SMTP outage (the nightly run recorded its checks but could not
+send), to preview what would go out (`--dry-run --preview`), to test the mail
+settings (`--test ADDRESS`) and to clear a bounce once an address works again.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import click
+
+from oermonitor import notify
+from oermonitor.cli import Env, main, pass_env
+from oermonitor.errors import OperationalError
+from oermonitor.lock import RunLock
+from oermonitor.store import utcnow
+
+
+@main.command("notify")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              metavar="YYYY-MM-DD", help="Evaluate problems and reminders as of this date.")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send and record nothing.")
+@click.option("--preview", is_flag=True,
+              help="With --dry-run: print each email's subject and text.")
+@click.option("--test", "test_address", metavar="ADDRESS",
+              help="Send one test message to ADDRESS with the current mail settings.")
+@click.option("--clear-bounce", "clear_bounce", metavar="EMAIL",
+              help="EMAIL works again: mail its maintainer again from the next run.")
+@pass_env
+def notify_command(env: Env, today: datetime | None, dry_run: bool, preview: bool,
+                   test_address: str | None, clear_bounce: str | None) -> None:
+    """Send the digests that are due: each maintainer hears about their own materials
+    once, with a reminder after [notify] remind_every_days; coordinators get a summary
+    per pilot. Exit 3 when the mail server is down or refuses (the rest goes next time)."""
+    settings = env.settings
+    now = utcnow()
+    if test_address:
+        delivery, where = notify.send_test(settings, test_address, now)
+        if not delivery.delivered:
+            raise OperationalError(f"{where} did not accept the test message for "
+                                   f"{delivery.recipient}: {delivery.detail}")
+        click.echo(f"test message for {delivery.recipient} accepted by {where}"
+                   + (f": {delivery.detail}" if delivery.status == "outbox" else ""))
+        return
+    if clear_bounce:
+        found = env.store.clear_bounced(clear_bounce)
+        click.echo(f"{clear_bounce}: will get emails again" if found
+                   else f"{clear_bounce}: was not marked as bounced")
+        return
+    day = today.date() if today else date.today()
+    with RunLock(settings.database):  # never send alongside a nightly run
+        report = notify.send_due(env.store, settings, day, now, dry_run=dry_run)
+    _print(report, preview, settings, day)
+
+
+def _print(report: notify.NotifyReport, preview: bool, settings, day: date) -> None:
+    if not report.planned:
+        click.echo("nothing to send")
+        return
+    if report.dry_run:
+        click.echo(f"dry run: would send {len(report.planned)} email(s), nothing recorded")
+        for digest in report.planned:
+            click.echo(f"  {_describe(digest)}")
+            if preview:
+                subject, text, _ = notify.render(digest, settings, day)
+                click.echo(f"\n  Subject: {subject}\n")
+                click.echo("\n".join("    " + line for line in text.splitlines()))
+                click.echo()
+        return
+    click.echo(f"{report.emails} email(s) delivered")
+    for sent in report.results:
+        d = sent.delivery
+        if d.delivered:
+            where = f" -> {d.detail}" if d.status == "outbox" else ""
+            click.echo(f"  {_describe(sent.digest)}{where}")
+        elif d.status == "refused":
+            click.echo(f"  refused: {d.recipient} ({d.detail}); marked as bounced")
+
+
+def _describe(digest: notify.Digest) -> str:
+    count = len(digest.materials)
+    what = f"{count} material" + ("" if count == 1 else "s")
+    if digest.role == "coordinator":
+        return f"coordinator {digest.recipient} (pilot {digest.pilot}): {what}"
+    return f"maintainer {digest.recipient}: {what}"

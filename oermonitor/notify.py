@@ -1,0 +1,431 @@
+"""Who hears about what, and when: digests for maintainers and pilot coordinators.
+
+The point of the tool: the right person hears about the right material, once,
+clearly, and again only while it is still unresolved.
+
+- `plan` is pure: (material row, Assessment) pairs + the notification log + today
+  -> one `Digest` per maintainer (their own materials only) and one per pilot for
+  its coordinator, each holding only what is new or due for a reminder.
+- `compose` renders a digest (jinja2, autoescaped HTML + plain text) into an
+  `EmailMessage`; `send_due` is what the nightly job calls: assess, plan, deliver,
+  and log each message right after the server accepted it.
+
+A problem's *episode* starts on its `since` date: log rows from before it belong
+to an earlier occurrence, so a problem that went away and came back is new again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from email.message import EmailMessage
+from functools import cache
+
+import jinja2
+
+from oermonitor import policy
+from oermonitor.errors import OperationalError
+from oermonitor.mailer import Delivery, Mailer, MailerDown, build_message, one_line
+from oermonitor.models import PROBLEMS, Assessment, Problem
+from oermonitor.settings import Settings
+from oermonitor.store import Store, iso
+
+# What maintainers and coordinators hear about: everything the policy reports except
+# `failing` (a single failed check is often transient; `broken` follows if it lasts).
+MAILED = tuple(code for code in PROBLEMS if code != "failing")
+DELIVERED = ("sent", "outbox")  # log statuses that count as "this person was told"
+
+MONTHS = {
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+
+
+@dataclass
+class DigestItem:
+    """One problem of one material, with everything the templates need (cleaned text)."""
+
+    material_id: int
+    problem: str  # one of MAILED
+    kind: str  # new | reminder (maintainer); new | escalation | unreachable (coordinator)
+    title: str
+    url: str
+    pilot: str
+    pilot_id: int | None = None
+    since: str | None = None
+    first_notified: str | None = None  # day the maintainer first heard of this occurrence
+    reminders: int = 0  # reminders the maintainer got for this occurrence so far
+    maintainer_email: str = ""
+    maintainer_name: str = ""
+    coordinator_email: str | None = None
+    availability: str | None = None
+    error: str | None = None
+    status_code: int | None = None
+    new_url: str | None = None
+    licence: str | None = None
+    licence_was: str | None = None
+    expected_licence: str | None = None
+    catalogue_licence: str | None = None
+    pilot_end_date: str | None = None
+    last_maintained: str | None = None
+    bounced_at: str | None = None
+    bounce_reason: str | None = None
+
+    @property
+    def new_url_is_web(self) -> bool:
+        return _is_web(self.new_url)
+
+    @property
+    def url_is_web(self) -> bool:
+        return _is_web(self.url)
+
+
+@dataclass
+class Digest:
+    """One email: to a maintainer (all their materials) or a pilot's coordinator."""
+
+    recipient: str
+    role: str  # maintainer | coordinator
+    items: list[DigestItem]
+    name: str | None = None
+    pilot: str | None = None  # coordinator summaries: the pilot
+    pilot_id: int | None = None
+
+    @property
+    def materials(self) -> list[list[DigestItem]]:
+        """Items grouped per material, in first-seen order."""
+        groups: dict[int, list[DigestItem]] = {}
+        for item in self.items:
+            groups.setdefault(item.material_id, []).append(item)
+        return list(groups.values())
+
+    def section(self, name: str) -> list[DigestItem]:
+        """Coordinator summary sections: new, moved, escalation, unreachable."""
+        if name == "new":
+            return [i for i in self.items if i.kind == "new" and i.problem != "moved"]
+        if name == "moved":
+            return [i for i in self.items if i.kind == "new" and i.problem == "moved"]
+        return [i for i in self.items if i.kind == name]
+
+    @property
+    def reply_to(self) -> str | None:
+        """The coordinator, when all of a maintainer's materials share one."""
+        if self.role != "maintainer":
+            return None
+        found = {i.coordinator_email for i in self.items}
+        return found.pop() if len(found) == 1 else None
+
+
+@dataclass
+class Sent:
+    digest: Digest
+    delivery: Delivery
+
+
+@dataclass
+class NotifyReport:
+    """What `send_due` planned and what became of each message."""
+
+    dry_run: bool = False
+    planned: list[Digest] = field(default_factory=list)
+    results: list[Sent] = field(default_factory=list)
+    pending: list[Digest] = field(default_factory=list)  # not delivered; next run retries
+    error: str | None = None
+
+    @property
+    def delivered(self) -> list[Sent]:
+        return [s for s in self.results if s.delivery.delivered]
+
+    @property
+    def refused(self) -> list[Sent]:
+        return [s for s in self.results if s.delivery.status == "refused"]
+
+    @property
+    def emails(self) -> int:
+        return len(self.delivered)
+
+
+class NotifyError(OperationalError):
+    """Some messages could not be delivered; `report` says which went through."""
+
+    def __init__(self, message: str, report: NotifyReport):
+        super().__init__(message)
+        self.report = report
+
+
+# -- planning (pure) -----------------------------------------------------------------
+
+
+def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
+         settings: Settings) -> list[Digest]:
+    """The digests due today. `items` are (materials_view row, assessment) pairs,
+    `log` the notification log (rows of the `notifications` table)."""
+    told: dict[tuple[int, str], list[dict]] = defaultdict(list)
+    for row in log:
+        if row.get("status") in DELIVERED and row.get("material_id") is not None:
+            told[(row["material_id"], row["problem"])].append(row)
+    remind = settings.notify.remind_every_days
+    escalate_after = settings.notify.escalate_after_reminders
+    summaries = settings.notify.coordinator_summaries
+    maintainers: dict[str, Digest] = {}
+    coordinators: dict[int, Digest] = {}
+
+    for material, assessment in items:
+        if assessment.muted:
+            continue
+        recipient = (material.get("maintainer_email") or "").lower()
+        coordinator = (material.get("coordinator_email") or "").lower() or None
+        bounced = bool(material.get("maintainer_bounced_at"))
+        for problem in assessment.problems:
+            if problem.code not in MAILED:
+                continue
+            rows = _episode(told[(material["id"], problem.code)], problem.since)
+            to_maintainer = sorted(r["day"] for r in rows if r["role"] == "maintainer"
+                                   and (r["recipient"] or "").lower() == recipient)
+            reminders = len({r["day"] for r in rows if r["role"] == "maintainer"
+                             and r["kind"] == "reminder"
+                             and (r["recipient"] or "").lower() == recipient})
+            coordinator_kinds = {r["kind"] for r in rows if r["role"] == "coordinator"}
+
+            kind = None
+            if not bounced and recipient:
+                if not to_maintainer:
+                    kind = "new"
+                elif (today - date.fromisoformat(to_maintainer[-1][:10])).days >= remind:
+                    kind = "reminder"
+            base = _item(material, assessment, problem, kind or "new",
+                         first_notified=to_maintainer[0] if to_maintainer else None,
+                         reminders=reminders)
+            if kind:
+                digest = maintainers.setdefault(recipient, Digest(
+                    recipient, "maintainer", [], name=base.maintainer_name or None))
+                digest.items.append(base)
+
+            if not (summaries and coordinator):
+                continue
+            if bounced:
+                coordinator_kind = None if "unreachable" in coordinator_kinds else "unreachable"
+            elif (kind == "reminder" and escalate_after and reminders >= escalate_after
+                  and "escalation" not in coordinator_kinds):
+                coordinator_kind = "escalation"
+            elif "new" not in coordinator_kinds and "escalation" not in coordinator_kinds:
+                coordinator_kind = "new"
+            else:
+                coordinator_kind = None
+            if coordinator_kind:
+                pilot_id = material.get("pilot_id")
+                digest = coordinators.setdefault(pilot_id, Digest(
+                    coordinator, "coordinator", [], pilot=base.pilot, pilot_id=pilot_id))
+                digest.items.append(replace(base, kind=coordinator_kind))
+
+    digests = list(maintainers.values()) + list(coordinators.values())
+    for digest in digests:
+        digest.items.sort(key=lambda i: (i.title.casefold(), i.material_id,
+                                         PROBLEMS.index(i.problem)))
+    return digests
+
+
+def _episode(rows: list[dict], since: str | None) -> list[dict]:
+    """Log rows about the current occurrence of a problem (on or after its start)."""
+    if not since:
+        return rows
+    start = since[:10]
+    return [r for r in rows if (r.get("day") or "") >= start]
+
+
+def _item(material: dict, assessment: Assessment, problem: Problem, kind: str, *,
+          first_notified: str | None, reminders: int) -> DigestItem:
+    detail = problem.detail or {}
+    title = material.get("title") or material.get("page_title") or material["url"]
+    new_url = detail.get("new_url") or detail.get("final_url")
+    if problem.code == "moved" and not new_url:
+        new_url = material.get("final_url")
+    return DigestItem(
+        material_id=material["id"],
+        problem=problem.code,
+        kind=kind,
+        title=one_line(title, 200),
+        url=one_line(material["url"], 2000),
+        pilot=one_line(material.get("pilot"), 200),
+        pilot_id=material.get("pilot_id"),
+        since=problem.since,
+        first_notified=first_notified,
+        reminders=reminders,
+        maintainer_email=(material.get("maintainer_email") or "").lower(),
+        maintainer_name=one_line(material.get("maintainer_name"), 100),
+        coordinator_email=(material.get("coordinator_email") or "").lower() or None,
+        availability=detail.get("availability") or material.get("availability"),
+        error=one_line(detail.get("error") or material.get("error"), 200) or None,
+        status_code=detail.get("status_code") or material.get("status_code"),
+        new_url=one_line(new_url, 2000) or None,
+        licence=_text(detail.get("now") or detail.get("licence") or detail.get("page")
+                      or material.get("licence")),
+        licence_was=_text(detail.get("was")),
+        expected_licence=_text(detail.get("expected") or material.get("expected_licence")),
+        catalogue_licence=_text(detail.get("catalogue") or material.get("catalogue_licence")),
+        pilot_end_date=material.get("pilot_end_date"),
+        last_maintained=assessment.last_maintained,
+        bounced_at=material.get("maintainer_bounced_at"),
+        bounce_reason=one_line(material.get("maintainer_bounce_reason"), 200) or None,
+    )
+
+
+def _text(value) -> str | None:
+    return (one_line(value, 200) or None) if value else None
+
+
+def _is_web(url: str | None) -> bool:
+    return bool(url) and url.lower().startswith(("http://", "https://"))
+
+
+# -- rendering -----------------------------------------------------------------------
+
+
+def long_date(value: str | None, language: str) -> str:
+    """`2026-03-01` -> `1 maart 2026` / `1 March 2026`; unknown stays readable."""
+    if not value:
+        return "?"
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return one_line(value, 40)
+    return f"{day.day} {MONTHS[language][day.month - 1]} {day.year}"
+
+
+@cache
+def _environment(html: bool) -> jinja2.Environment:
+    """Two environments over the same templates: HTML escapes every value, text none."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("oermonitor", "templates"),
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["longdate"] = long_date
+    return env
+
+
+def _language(settings: Settings) -> str:
+    return "en" if settings.language == "en" else "nl"
+
+
+def render(digest: Digest, settings: Settings, today: date) -> tuple[str, str, str]:
+    """(subject, text, html) for a digest, in the configured language."""
+    language = _language(settings)
+    context = {"digest": digest, "lang": language, "settings": settings,
+               "today": today.isoformat()}
+    words = _environment(False).get_template(f"_{language}.j2").module
+    subject = str(words.subject(digest))
+    if digest.role == "maintainer":
+        subject = subject[:1].upper() + subject[1:]
+    text = _environment(False).get_template(f"{digest.role}.txt.j2").render(context)
+    html = _environment(True).get_template(f"{digest.role}.html.j2").render(context)
+    return subject, text, html
+
+
+def compose(digest: Digest, settings: Settings, today: date, now: datetime) -> EmailMessage:
+    subject, text, html = render(digest, settings, today)
+    return build_message(sender=settings.smtp.from_, to=digest.recipient, to_name=digest.name,
+                         subject=subject, text=text, html=html, now=now,
+                         reply_to=digest.reply_to)
+
+
+def compose_test(settings: Settings, to: str, now: datetime) -> EmailMessage:
+    """A short message that proves the mail settings work."""
+    language = _language(settings)
+    words = _environment(False).get_template(f"_{language}.j2").module
+    text = _environment(False).get_template("test.txt.j2").render(
+        {"lang": language, "settings": settings, "now": iso(now)})
+    return build_message(sender=settings.smtp.from_, to=to, to_name=None,
+                         subject=str(words.test_subject()), text=text, html=None, now=now)
+
+
+def send_test(settings: Settings, to: str, now: datetime) -> tuple[Delivery, str]:
+    """Deliver a test message; returns the delivery and where it went. Raises MailerDown."""
+    with Mailer(settings.smtp, settings.notify.outbox) as mailer:
+        return mailer.deliver(compose_test(settings, to, now)), mailer.where
+
+
+# -- the nightly step ------------------------------------------------------------------
+
+
+def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
+             dry_run: bool = False, run_id: int | None = None) -> NotifyReport:
+    """Assess every material, plan the digests due today and deliver them.
+
+    Maintainers go first: an address the server refuses is marked bounced, and the
+    coordinator summary of the same run then reports those materials as unreachable.
+    Raises `NotifyError` (an OperationalError) when messages could not be delivered;
+    everything delivered before that is logged, the rest goes out with the next run.
+    """
+    items = [(row, policy.assess(row, settings.policy, today))
+             for row in store.materials_view()]
+    log = store.notifications()
+    digests = plan(items, log, today, settings)
+    report = NotifyReport(dry_run=dry_run, planned=digests)
+    if dry_run or not digests:
+        return report
+
+    with Mailer(settings.smtp, settings.notify.outbox) as mailer:
+        try:
+            refused = _deliver(store, mailer, report,
+                               [d for d in digests if d.role == "maintainer"],
+                               settings, today, now, run_id)
+            if refused:
+                items = [(dict(row, maintainer_bounced_at=iso(now),
+                               maintainer_bounce_reason=refused[row["maintainer_email"]])
+                          if row.get("maintainer_email") in refused else row, assessment)
+                         for row, assessment in items]
+                digests = plan(items, log, today, settings)
+                report.planned = [d for d in report.planned if d.role == "maintainer"] + \
+                    [d for d in digests if d.role == "coordinator"]
+            _deliver(store, mailer, report, [d for d in digests if d.role == "coordinator"],
+                     settings, today, now, run_id)
+        except MailerDown as exc:
+            report.error = str(exc)
+            done = {id(s.digest) for s in report.results}
+            report.pending += [d for d in report.planned if id(d) not in done]
+    if report.pending:
+        reason = report.error or "; ".join(
+            f"{s.delivery.recipient}: {s.delivery.detail}" for s in report.results
+            if s.delivery.status == "failed")
+        raise NotifyError(
+            f"{len(report.pending)} of {len(report.planned)} emails not delivered ({reason}); "
+            f"they go out with the next run or `oermonitor notify`", report)
+    return report
+
+
+def _deliver(store: Store, mailer: Mailer, report: NotifyReport, digests: list[Digest],
+             settings: Settings, today: date, now: datetime,
+             run_id: int | None) -> dict[str, str]:
+    """Send each digest and log it right after acceptance. Returns refused address -> reason."""
+    refused: dict[str, str] = {}
+    for digest in digests:
+        delivery = mailer.deliver(compose(digest, settings, today, now))
+        report.results.append(Sent(digest, delivery))
+        if delivery.status == "failed":
+            report.pending.append(digest)
+            continue
+        with store.transaction():
+            store.add_notifications(_log_rows(digest, delivery, today, now, run_id))
+            if delivery.status == "refused" and digest.role == "maintainer":
+                store.mark_bounced(digest.recipient, delivery.detail or "refused", now)
+        if delivery.status == "refused":
+            refused[digest.recipient] = delivery.detail or "refused"
+    return refused
+
+
+def _log_rows(digest: Digest, delivery: Delivery, today: date, now: datetime,
+              run_id: int | None) -> list[dict]:
+    return [
+        {"run_id": run_id, "material_id": item.material_id, "pilot_id": item.pilot_id,
+         "recipient": digest.recipient, "role": digest.role, "problem": item.problem,
+         "kind": item.kind, "sent_at": iso(now), "day": today.isoformat(),
+         "status": delivery.status, "message_id": delivery.message_id}
+        for item in digest.items
+    ]
