@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from oermonitor import licences
 from oermonitor.errors import BadInput
 from oermonitor.extract import platforms
 from oermonitor.store import Store, iso
@@ -214,16 +215,10 @@ def row_problem(row: MaterialRow) -> str | None:
             return (f"pilot_end_date {row.pilot_end_date!r} is not a date "
                     "(use YYYY-MM-DD or DD-MM-YYYY)")
         row.pilot_end_date = parsed
-    if row.expected_licence and not _is_canonical(row.expected_licence):
+    if row.expected_licence and not licences.is_canonical(row.expected_licence):
         return (f"expected_licence {row.expected_licence!r} is not a licence id "
                 "(for example CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0)")
     return None
-
-
-def _is_canonical(licence_id: str) -> bool:
-    from oermonitor import licences  # TODO(lead): top-level once licences.py has landed
-
-    return licences.is_canonical(licence_id)
 
 
 def cross_row_problems(rows: list[MaterialRow], where: str) -> list[str]:

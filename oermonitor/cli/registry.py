@@ -22,8 +22,9 @@ def import_(env, csv_file: str, dry_run: bool) -> None:
     by URL, so importing the same file again changes nothing. If any row is
     invalid, every problem is listed as FILE:LINE and nothing is written.
     """
+    store = env.store  # settings and database problems come before the file's
     rows, warnings = registry.read_csv(csv_file)
-    summary = registry.register(env.store, rows, utcnow(), dry_run=dry_run)
+    summary = registry.register(store, rows, utcnow(), dry_run=dry_run)
     for warning in warnings + summary.warnings:
         click.echo(f"warning: {warning}", err=True)
     prefix = "dry run, nothing written: would have " if dry_run else ""
