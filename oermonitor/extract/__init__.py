@@ -9,10 +9,9 @@ fingerprint and platform specifics. No I/O happens here.
 
 from __future__ import annotations
 
-from oermonitor.models import FetchResult, Facts
 from oermonitor.extract import availability, dates, fingerprint, licence, platforms
 from oermonitor.extract.page import Page
-from oermonitor.models import SERVED, LicenceResult
+from oermonitor.models import SERVED, Facts, FetchResult, LicenceResult
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -27,12 +26,15 @@ def extract(result: FetchResult) -> Facts:
     if result.availability not in SERVED:
         return Facts(availability=result.availability, error=result.error)
     if not is_html(result):
-        # A file (PDF, image, package): the header is all the date there is.
+        # A file (PDF, image, package): the header is all the date there is,
+        # the URL all the identity (a Wikiwijs package names its arrangement).
         modified, source = dates.from_headers(result.headers, result.fetched_at)
+        platform_id = platforms.identity(result.final_url or result.url)
         return Facts(availability=result.availability, error=result.error,
                      last_modified=modified, last_modified_source=source,
                      content_hash=fingerprint.bytes_hash(result.body),
-                     platform=None, platform_id=None)
+                     platform=platform_id.split(":", 1)[0] if platform_id else None,
+                     platform_id=platform_id)
     page = Page.parse(result.text, result.final_url or result.url, result.headers)
     state, error = availability.refine(result, page)
     if state not in SERVED:

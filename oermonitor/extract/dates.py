@@ -1,9 +1,342 @@
-"""(transitional: being written) declared dates."""
+"""When did the material last change, as far as it declares?
+
+    when, source = declared_date(page, headers, fetched_at, platform)
+
+Sources, most specific first: the platform's colofon ("Laatst gewijzigd");
+what the page itself declares (a labelled date in the content, JSON-LD
+`dateModified` of the top entity or graph, meta tags, `<time>`), the latest of
+those; the HTTP Last-Modified header; a labelled date in site chrome; and,
+when no change date exists at all, the latest publication date. A date after
+`fetched_at` or before 1990 is not believed. Sources are reported as
+"colofon", "label", "jsonld", "meta", "time", "http", "site-label", with
+":published" appended for a publication date.
+
+Dates are read with python-dateutil: a Dutch `parserinfo` (month names and
+abbreviations, "om" before the time, day first), then the English one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from itertools import accumulate
+
+from dateutil import parser as dateparser
+
+from oermonitor.extract.page import Page
+from oermonitor.extract.platforms import generic
+from oermonitor.extract.platforms.generic import PlatformFacts
+
+EARLIEST = datetime(1990, 1, 1)
+# How far a declared date may lie after the fetch: a few minutes of clock skew
+# for dates with a zone, a day's worth of zones for local times without one.
+_SKEW_AWARE = timedelta(minutes=5)
+_SKEW_NAIVE = timedelta(hours=14)
+# A Last-Modified this close to the response time is the time of the response.
+_DYNAMIC = timedelta(minutes=2)
+_MAX_TOKENS = 7  # "vrijdag 3 mei 2024 om 09:15 uur" is the longest real shape
 
 
-def from_headers(headers, fetched_at):
+class DutchDates(dateparser.parserinfo):
+    """Dutch month and weekday names for dateutil: '24 februari 2023 om 13:06', '3 jan. 2025'."""
+
+    JUMP = [*dateparser.parserinfo.JUMP, "om", "op", "uur"]
+    MONTHS = [
+        ("jan", "januari"), ("feb", "febr", "februari"), ("mrt", "maart"), ("apr", "april"),
+        ("mei",), ("jun", "juni"), ("jul", "juli"), ("aug", "augustus"),
+        ("sep", "sept", "september"), ("okt", "oktober"), ("nov", "november"),
+        ("dec", "december"),
+    ]
+    WEEKDAYS = [
+        ("ma", "maandag"), ("di", "dinsdag"), ("wo", "woensdag"), ("do", "donderdag"),
+        ("vr", "vrijdag"), ("za", "zaterdag"), ("zo", "zondag"),
+    ]
+
+
+_INFOS = (DutchDates(dayfirst=True), dateparser.parserinfo(dayfirst=True))
+_DEFAULT = datetime(1, 1, 1)
+_OTHER_DEFAULT = datetime(1, 2, 2)
+_PARSE_ERRORS = (ValueError, OverflowError, TypeError)
+
+_MODIFIED = (r"laatst\s+(?:gewijzigd|bijgewerkt|aangepast|herzien)(?:\s+op)?"
+             r"|(?:datum\s+)?laatste\s+(?:wijziging|update|aanpassing)(?:\s+op)?"
+             r"|(?:bijgewerkt|gewijzigd|aangepast|herzien)\s+op"
+             r"|last\s+(?:updated|modified|changed|revised|update)(?:\s+on)?"
+             r"|(?:updated|modified|revised)\s+on|date\s+modified")
+_PUBLISHED = (r"(?:gepubliceerd|geplaatst|verschenen)(?:\s+op)?"
+              r"|publicatiedatum|datum\s+(?:van\s+)?publicatie"
+              r"|(?:first\s+)?published(?:\s+on)?|publication\s+date|date\s+published")
+# A label starts a text node or follows a few words in it ("Deze pagina is laatst bijgewerkt op").
+_LABEL = re.compile(rf"\s*(?:[^\n]{{0,40}}?\s)?(?:{_MODIFIED}|{_PUBLISHED})\b", re.I)
+_IS_MODIFIED = re.compile(_MODIFIED, re.I)
+# Words every label contains: a cheap substring test finds the few text nodes worth a regex.
+_LABEL_WORDS = ("gewijzigd", "bijgewerkt", "aangepast", "herzien", "laatste", "gepubliceerd",
+                "geplaatst", "verschenen", "publicatie", "updated", "modified", "changed",
+                "revised", "update", "published", "publication")
+
+_META_MODIFIED = frozenset({
+    "article:modified_time", "og:updated_time", "dcterms.modified", "dc.date.modified",
+    "dc.modified", "last-modified", "lastmod", "revised", "date.modified", "datemodified",
+})
+_META_PUBLISHED = frozenset({
+    "article:published_time", "dcterms.created", "dcterms.issued", "dcterms.date",
+    "dc.date.created", "dc.date.issued", "dc.date", "dc.created", "dc.issued",
+    "citation_publication_date", "citation_date", "citation_online_date", "date",
+    "pubdate", "publish_date", "datepublished", "datecreated",
+})
+# JSON-LD nodes that describe something other than the material itself.
+_JSONLD_SKIP = frozenset({
+    "website", "organization", "person", "imageobject", "breadcrumblist",
+    "sitenavigationelement", "searchaction", "videoobject", "audioobject", "comment",
+})
+_TIME_MODIFIED = re.compile(r"updated|modified|changed", re.I)
+_TIME_PUBLISHED = re.compile(r"published|entry-date|pubdate|posted", re.I)
+
+
+def parse_date(text: str | None) -> datetime | None:
+    """A date (and time) from declared text, or None when it holds no full date.
+
+    ISO 8601 is read directly; anything else by dateutil over the leading
+    date-like words (so "3 maart 2023 door Jan" reads as 3 March 2023). A date
+    needs a year and a month; a missing day is the first of the month.
+    """
+    text = generic.squash(text)[:80]
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    tokens = _date_words(text)
+    # Numbers that start with a 4-digit year are year-month-day, never year-day-month.
+    dayfirst = not (text[:4].isdigit() and not text[4:5].isdigit())
+    for end in range(len(tokens), max(len(tokens) - 3, 0), -1):
+        candidate = " ".join(tokens[:end]).rstrip(".,;:")
+        for info in _INFOS:
+            try:
+                parsed = dateparser.parse(candidate, parserinfo=info, dayfirst=dayfirst,
+                                          default=_DEFAULT)
+            except _PARSE_ERRORS:
+                continue
+            if parsed.year == 1:
+                return None  # no year: a time, a weekday, a bare day
+            if parsed.month == 1 and parsed.day == 1 and not _has_month(candidate, info,
+                                                                        dayfirst):
+                return None  # a bare year
+            return parsed
+    return None
+
+
+def _has_month(candidate: str, info, dayfirst: bool) -> bool:
+    """Whether dateutil read a month from the text (checked only for 1 January)."""
+    parsed = dateparser.parse(candidate, parserinfo=info, dayfirst=dayfirst,
+                              default=_OTHER_DEFAULT)
+    return parsed.month == 1
+
+
+def _date_words(text: str) -> list[str]:
+    """The leading words that can belong to a date: numbers and known date words."""
+    words = []
+    for word in text.split()[:_MAX_TOKENS]:
+        bare = word.strip(".,;:()").lower()
+        if not (any(c.isdigit() for c in bare) or any(_knows(info, bare) for info in _INFOS)):
+            break
+        words.append(word)
+    return words
+
+
+def _knows(info, word: str) -> bool:
+    return (info.jump(word) or info.month(word) is not None or info.weekday(word) is not None
+            or info.ampm(word) is not None or info.utczone(word))
+
+
+def iso(value: datetime) -> str:
+    """'2023-02-24' for a bare date, '2023-02-24T13:06:00' (+zone) when a time was given."""
+    if value.tzinfo is None and not (value.hour or value.minute or value.second):
+        return value.date().isoformat()
+    return value.isoformat(timespec="seconds")
+
+
+def _utc(value: datetime) -> datetime:
+    """Naive UTC for comparing; a naive value is taken as it stands."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _believable(value: datetime | None, fetched: datetime | None) -> bool:
+    if value is None:
+        return False
+    moment = _utc(value)
+    if moment < EARLIEST:
+        return False
+    if fetched is None:
+        return True
+    return moment <= fetched + (_SKEW_AWARE if value.tzinfo else _SKEW_NAIVE)
+
+
+def from_headers(headers: dict[str, str], fetched_at: datetime | None) -> tuple[str | None, str | None]:
+    """The HTTP Last-Modified date, unless it is merely the time of the response.
+
+    Dynamic pages send "now" as Last-Modified: compared with the response's
+    Date header (same clock), else with `fetched_at`, such a value is ignored.
+    """
+    modified = _header_modified(headers, fetched_at)
+    return (iso(modified), "http") if modified is not None else (None, None)
+
+
+def _header_modified(headers: dict[str, str], fetched_at: datetime | None) -> datetime | None:
+    lowered = {key.lower(): value for key, value in (headers or {}).items()}
+    modified = _http_date(lowered.get("last-modified"))
+    if modified is None:
+        return None
+    response_time = _http_date(lowered.get("date"))
+    if response_time is None and fetched_at is not None:
+        response_time = fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=UTC)
+    if response_time is not None and modified >= response_time - _DYNAMIC:
+        return None
+    return modified if _believable(modified, _fetched(fetched_at)) else None
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value.strip())
+    except _PARSE_ERRORS:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _fetched(fetched_at: datetime | None) -> datetime | None:
+    return _utc(fetched_at) if fetched_at is not None else None
+
+
+def declared_date(page: Page, headers: dict[str, str], fetched_at: datetime | None,
+                  platform: PlatformFacts | None = None) -> tuple[str | None, str | None]:
+    """The latest declared change of the material, else its publication: (ISO, source)."""
+    fetched = _fetched(fetched_at)
+    if platform is not None and platform.modified:
+        value = parse_date(platform.modified)
+        if _believable(value, fetched):
+            return iso(value), "colofon"
+    modified: list[tuple[datetime, str]] = []
+    published: list[tuple[datetime, str]] = []
+    site: list[tuple[datetime, str]] = []
+    for value, source, is_modified, zone in _candidates(page):
+        if not _believable(value, fetched):
+            continue
+        if zone == "site":
+            if is_modified:
+                site.append((value, "site-" + source))
+        elif is_modified:
+            modified.append((value, source))
+        else:
+            published.append((value, source + ":published"))
+    header = _header_modified(headers, fetched_at)
+    for tier in (modified, [(header, "http")] if header else [], site, published):
+        if tier:
+            value, source = max(tier, key=lambda item: _utc(item[0]))
+            return iso(value), source
     return None, None
 
 
-def declared_date(page, headers, fetched_at, platform=None):
-    return None, None
+def _candidates(page: Page):
+    """(datetime, source, is_modified, zone) for every date the page declares."""
+    yield from _from_labels(page)
+    yield from _from_jsonld(page)
+    yield from _from_meta(page)
+    yield from _from_time(page)
+
+
+def _from_labels(page: Page):
+    for found in generic.labelled(_hinted(generic.text_nodes(page)), _LABEL):
+        element = found.element
+        raw = element.get("datetime") if element is not None and element.tag == "time" else None
+        value = parse_date(raw) or parse_date(found.value)
+        if value is not None:
+            yield (value, "label", bool(_IS_MODIFIED.search(found.label)),
+                   page.zone(found.anchor))
+
+
+def _hinted(texts: list) -> list:
+    """The text nodes that contain a label word, found by searching all text at once."""
+    joined = "\n".join(texts)
+    lowered = joined.lower()
+    if len(lowered) != len(joined):  # a rare letter whose lower case is longer
+        return [text for text in texts if any(word in text.lower() for word in _LABEL_WORDS)]
+    joined = lowered
+    starts = list(accumulate((len(text) + 1 for text in texts), initial=0))
+    hits: set[int] = set()
+    for word in _LABEL_WORDS:
+        at = joined.find(word)
+        while at != -1:
+            hits.add(bisect_right(starts, at) - 1)
+            at = joined.find(word, at + len(word))
+    return [texts[i] for i in sorted(hits)]
+
+
+def _from_jsonld(page: Page):
+    for script in page.root.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        for node in _jsonld_nodes(data):
+            for key, is_modified in (("dateModified", True), ("datePublished", False),
+                                     ("dateCreated", False)):
+                raw = node.get(key)
+                value = parse_date(raw) if isinstance(raw, str) else None
+                if value is not None:
+                    yield value, "jsonld", is_modified, "material"
+
+
+def _jsonld_nodes(data):
+    """The top entities: each top-level object, its @graph nodes and mainEntity."""
+    tops = data if isinstance(data, list) else [data]
+    for top in tops:
+        if not isinstance(top, dict):
+            continue
+        graph = top.get("@graph")
+        nodes = [top, *(graph if isinstance(graph, list) else [])]
+        main = top.get("mainEntity")
+        if isinstance(main, dict):
+            nodes.append(main)
+        for node in nodes:
+            if isinstance(node, dict) and not _skipped_type(node.get("@type")):
+                yield node
+
+
+def _skipped_type(kind) -> bool:
+    kinds = kind if isinstance(kind, list) else [kind]
+    return any(isinstance(k, str) and k.lower() in _JSONLD_SKIP for k in kinds)
+
+
+def _from_meta(page: Page):
+    for meta in page.root.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop")
+               or meta.get("http-equiv") or "").strip().lower()
+        is_modified = key in _META_MODIFIED
+        if is_modified or key in _META_PUBLISHED:
+            value = parse_date(meta.get("content"))
+            if value is not None:
+                yield value, "meta", is_modified, "material"
+
+
+def _from_time(page: Page):
+    """`<time datetime>` said to be a change or publication date, else the first plain one."""
+    plain_seen = False
+    for element in page.root.iter("time"):
+        marks = " ".join(filter(None, (element.get("itemprop"), element.get("class"))))
+        is_modified = bool(_TIME_MODIFIED.search(marks))
+        if not is_modified and not (_TIME_PUBLISHED.search(marks) or element.get("pubdate")
+                                    is not None):
+            if plain_seen:
+                continue
+            plain_seen = True
+        value = parse_date(element.get("datetime") or element.text_content())
+        if value is not None:
+            yield value, "time", is_modified, page.zone(element)
