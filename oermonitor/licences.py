@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 ALL_RIGHTS_RESERVED = "all-rights-reserved"
@@ -164,6 +165,7 @@ def _from_tool(category: str, unit: str, version: str, jurisdiction: str | None)
     return _from_unit(unit, version, jurisdiction)
 
 
+@lru_cache(maxsize=4096)
 def canonical_from_url(url: str | None) -> str | None:
     """The licence a creativecommons.org URL names, or None when it names none."""
     if not url:
@@ -180,6 +182,7 @@ def canonical_from_url(url: str | None) -> str | None:
     return _from_tool(*match.groups()) if match else None
 
 
+@lru_cache(maxsize=4096)
 def canonical_from_badge(url: str | None) -> str | None:
     """The licence a button image's URL names (CC's own buttons, licensebuttons.net,
     CDN-wrapped copies, presskit buttons); single-element icons are decoration."""

@@ -43,8 +43,12 @@ _SIGNALS = etree.XPath(
     " | //img[contains(concat(@src, ' ', @data-src, ' ', @data-lazy-src), 'creativecommons')"
     " or contains(concat(@src, ' ', @data-src, ' ', @data-lazy-src), 'licensebuttons')]"
     " | //script[@type='application/ld+json']")
-_BODY_TEXT = etree.XPath("string(//body)")
-_BODY_TEXT_NODES = etree.XPath("//body//text()")
+_TEXT_NODES = etree.XPath("//body//text()[not(parent::script or parent::style)]")
+# Lower-case words one of which every licence statement contains; looked for
+# with str.find over the whole text, which is far cheaper than a regex per node.
+_TRIGGER_WORDS = ("cc", "creative", "naamsvermelding", "attribution", "domein", "domain",
+                  "voorbehouden", "reserved")
+_NODE_SEPARATOR = "\x00"
 
 _META_NAMES = frozenset({
     "license", "og:license", "dcterms.license", "dcterms:license", "dct:license", "dc.license",
@@ -63,6 +67,13 @@ BLOCK_TAGS = frozenset({
 # A credit line for an embedded item: its licence is the item's, not the page's.
 _CREDIT = re.compile(r"\b(?:foto|afbeelding|beeld|illustratie|image|photo|picture|video"
                      r"|audio|credits?|bron)\s*:", re.I)
+# A section of source credits (Wikiwijs "Bronnen", "Beeldverantwoording"): the
+# licences listed there are the sources' own.
+_SOURCES_HEADING = re.compile(r"^\W*(?:bronnen|bronvermelding|bron|beeldverantwoording|beeldbronnen"
+                              r"|verantwoording|sources|image credits|credits|attributions?)\b",
+                              re.I)
+_HEADING_BEFORE = etree.XPath(
+    "preceding::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6][1]")
 _EVIDENCE_LIMIT = 160
 
 
@@ -85,7 +96,8 @@ def detect(page: Page) -> LicenceResult:
 
 
 def collect(page: Page) -> list[Hit]:
-    """Every licence signal on the page, with its kind and zone."""
+    """Every licence signal on the page with its kind and zone (material or site;
+    components are dropped as soon as they are recognised)."""
     hits: list[Hit] = []
     for element in _SIGNALS(page.root):
         tag = element.tag
@@ -102,12 +114,13 @@ def collect(page: Page) -> list[Hit]:
     return hits
 
 
-def _add(hits, page, element, kind, value, licence_id=None, zone=None) -> None:
+def _add(hits, page, element, kind, value, licence_id=None) -> None:
     if licence_id is None and value:
         licence_id = licences.canonical_from_url(value) or licences.canonical_from_text(value)
     if licence_id:
-        zone = zone or _zone(page, element)
-        hits.append(Hit(licence_id, kind, zone, len(hits), _shorten(value)))
+        zone = _zone(page, element)
+        if zone != "component":  # an embedded item's licence is never the page's
+            hits.append(Hit(licence_id, kind, zone, len(hits), _shorten(value)))
 
 
 def _add_anchor(hits, page, element) -> None:
@@ -185,9 +198,15 @@ def _values(value) -> list[str]:
 
 def _zone(page: Page, element) -> str:
     zone = page.zone(element)
-    if zone == "material" and _in_credit(element):
+    if zone == "material" and (_in_credit(element) or _in_sources(element)):
         return "component"
     return zone
+
+
+def _in_sources(element) -> bool:
+    """Whether a body element stands under a heading for source credits."""
+    heading = _HEADING_BEFORE(element)
+    return bool(heading) and bool(_SOURCES_HEADING.match(heading[0].text_content()))
 
 
 def _in_credit(element) -> bool:
@@ -227,12 +246,8 @@ def _text_hits(page: Page, start: int) -> list[Hit]:
     text leaves out its nested blocks (they are read on their own), so a hit is
     attributed to the block it stands in.
     """
-    if not licences.TEXT_TRIGGER.search(_BODY_TEXT(page.root)):
-        return []
     blocks = {}
-    for text in _BODY_TEXT_NODES(page.root):
-        if not licences.TEXT_TRIGGER.search(text):
-            continue
+    for text in _candidate_nodes(page):
         holder = text.getparent()
         if text.is_tail:
             holder = holder.getparent()
@@ -243,11 +258,13 @@ def _text_hits(page: Page, start: int) -> list[Hit]:
             blocks.setdefault(block, None)
     hits: list[Hit] = []
     for block in blocks:
+        zone = page.zone(block)
+        if zone == "material" and _in_sources(block):
+            zone = "component"
+        if zone == "component":
+            continue  # an embedded item's licence is never the page's
         text = _block_text(block)
         found = licences.find_in_text(text)
-        if not found:
-            continue
-        zone = page.zone(block)
         for hit in found:
             hit_zone = zone
             if zone == "material":
@@ -255,6 +272,25 @@ def _text_hits(page: Page, start: int) -> list[Hit]:
                 hit_zone = "component" if _CREDIT.search(line) else zone
             hits.append(Hit(hit.id, "text", hit_zone, start + len(hits), _shorten(hit.text)))
     return hits
+
+
+def _candidate_nodes(page: Page) -> list:
+    """The body's text nodes that may hold a licence statement (`TEXT_TRIGGER`)."""
+    nodes = _TEXT_NODES(page.root)
+    joined = _NODE_SEPARATOR.join(nodes).lower()
+    positions = []
+    for word in _TRIGGER_WORDS:
+        at = joined.find(word)
+        while at != -1:
+            positions.append(at)
+            at = joined.find(word, at + len(word))
+    indexes, index, counted_to = [], 0, 0
+    for at in sorted(positions):
+        index += joined.count(_NODE_SEPARATOR, counted_to, at)
+        counted_to = at
+        if not indexes or indexes[-1] != index:
+            indexes.append(index)
+    return [nodes[i] for i in indexes if licences.TEXT_TRIGGER.search(nodes[i])]
 
 
 def _block_text(block) -> str:
