@@ -14,8 +14,9 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
 from oermonitor.errors import BadInput, OperationalError
@@ -51,9 +52,9 @@ def one_line(text: str | None, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def address(email: str, name: str | None = None) -> str:
-    """A header-safe ``Name <email>`` (RFC 2047-encoded where needed)."""
-    return formataddr((one_line(name), one_line(email)))
+def address(email: str, name: str | None = None) -> Address:
+    """A header-safe address: the email package quotes and encodes the display name."""
+    return Address(display_name=one_line(name, 100), addr_spec=one_line(email))
 
 
 def build_message(*, sender: str, to: str, to_name: str | None, subject: str, text: str,

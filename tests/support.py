@@ -154,7 +154,7 @@ class SmtpSink:
             auth_data.login.decode(), auth_data.password.decode()) == self.login
         if ok:
             self.logins.append(auth_data.login.decode())
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
     def to(self, address: str) -> list:
         return [m for m, (_, rcpts) in zip(self.messages, self.envelopes, strict=True)

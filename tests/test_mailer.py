@@ -1,0 +1,98 @@
+"""The mailer against a real SMTP server on loopback: login, refusals, outbox, headers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+
+import pytest
+
+from oermonitor.errors import BadInput
+from oermonitor.mailer import Mailer, MailerDown, build_message
+from oermonitor.settings import SmtpSettings
+from tests.support import SmtpSink, free_port
+
+NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
+
+def message(to: str = "anne@school.nl", **kw):
+    values = {"sender": "oermonitor <oermonitor@school.nl>", "to": to, "to_name": "Anne",
+              "subject": "Test", "text": "tekst", "html": "<p>tekst</p>", "now": NOW}
+    values.update(kw)
+    return build_message(**values)
+
+
+def smtp_settings(port: int, **kw) -> SmtpSettings:
+    return SmtpSettings(host="127.0.0.1", port=port, timeout=5, from_="oermonitor@school.nl",
+                        **kw)
+
+
+def test_headers_are_single_lines_and_encoded():
+    msg = message(subject="Hallo\r\nBcc: evil@example.org", to_name="Zoë\nCc: spy@example.org")
+    raw = bytes(msg)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Bcc"] is None and parsed["Cc"] is None
+    assert parsed["Subject"] == "Hallo Bcc: evil@example.org"
+    assert parsed["To"].addresses[0].display_name == "Zoë Cc: spy@example.org"
+    assert parsed["To"].addresses[0].addr_spec == "anne@school.nl"
+    assert str(parsed["Message-ID"]).endswith("@school.nl>")
+    assert parsed["From"].addresses[0].display_name == "oermonitor"
+    assert parsed.get_body(("html",)).get_content().strip() == "<p>tekst</p>"
+
+
+def test_login_uses_the_password_from_the_named_environment_variable(monkeypatch):
+    sink = SmtpSink(login=("oermonitor", "geheim")).start()
+    try:
+        monkeypatch.setenv("OERMONITOR_SMTP_PASSWORD", "geheim")
+        settings = smtp_settings(sink.port, username="oermonitor",
+                                 password_env="OERMONITOR_SMTP_PASSWORD")
+        with Mailer(settings) as mailer:
+            assert mailer.deliver(message()).status == "sent"
+            assert mailer.deliver(message("bram@school.nl")).status == "sent"
+        assert sink.logins == ["oermonitor"]  # one session for both messages
+        assert [rcpts for _, rcpts in sink.envelopes] == [["anne@school.nl"], ["bram@school.nl"]]
+
+        monkeypatch.setenv("OERMONITOR_SMTP_PASSWORD", "fout")
+        with pytest.raises(MailerDown, match="refused the login for oermonitor"), \
+                Mailer(settings) as mailer:
+            mailer.deliver(message())
+    finally:
+        sink.stop()
+
+
+def test_missing_password_variable_is_bad_input_naming_the_setting(smtp):
+    settings = smtp_settings(smtp.port, username="u", password_env="NOT_SET_ANYWHERE")
+    with pytest.raises(BadInput, match=r"\[smtp\] password_env.*NOT_SET_ANYWHERE"), \
+            Mailer(settings) as mailer:
+        mailer.deliver(message())
+    assert smtp.messages == []
+
+
+def test_refused_recipient_is_reported_and_the_session_goes_on(smtp):
+    smtp.refuse.add("weg@school.nl")
+    with Mailer(smtp_settings(smtp.port)) as mailer:
+        refused = mailer.deliver(message("weg@school.nl"))
+        sent = mailer.deliver(message("anne@school.nl"))
+    assert (refused.status, refused.delivered) == ("refused", False)
+    assert refused.detail.startswith("550")
+    assert sent.status == "sent" and len(smtp.to("anne@school.nl")) == 1
+
+
+def test_unreachable_server_raises_mailer_down_naming_it():
+    port = free_port()
+    with pytest.raises(MailerDown, match=f"127.0.0.1:{port} unreachable"), \
+            Mailer(smtp_settings(port)) as mailer:
+        mailer.deliver(message())
+
+
+def test_outbox_writes_complete_eml_files_with_distinct_names(tmp_path):
+    outbox = tmp_path / "out"
+    for _ in range(2):  # two runs in the same second must not overwrite each other
+        with Mailer(smtp_settings(free_port()), outbox) as mailer:
+            delivery = mailer.deliver(message())
+            assert delivery.status == "outbox" and delivery.delivered
+    files = sorted(outbox.iterdir())
+    assert len(files) == 2 and all(f.suffix == ".eml" for f in files)
+    parsed = message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    assert parsed["To"].addresses[0].addr_spec == "anne@school.nl"
