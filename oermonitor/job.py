@@ -1,0 +1,223 @@
+"""The nightly job: check what is due, record each check, send the emails.
+
+    report = run(store, settings, today=date.today(), now=utcnow())
+
+Due materials (never checked first, then the longest unchecked) are checked
+concurrently by the scheduler with one `Fetcher` per run, conditionally when
+the material has an ETag or Last-Modified. Each check is recorded and committed
+in the calling thread as soon as it completes, so a run killed at any moment
+loses at most the checks in flight and the next run simply continues. Then the
+notifier sends what is due, and old history is compacted.
+
+Failing materials come back sooner than healthy ones: after n failures in a row
+the next check is due `retry_failing_after_hours * 2**(n-1)` later, capped at
+`recheck_after_hours`.
+
+Caller's duties (the CLI does them): hold the run lock (`oermonitor.lock`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from oermonitor import checker, history, notify, scheduler
+from oermonitor.errors import OperationalError
+from oermonitor.fetch import Fetcher
+from oermonitor.models import SERVED, Facts, FetchResult, LicenceResult
+from oermonitor.settings import PolicySettings, Settings
+from oermonitor.store import Store, iso, loads, utcnow
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    today: date
+    dry_run: bool = False
+    due: int = 0
+    checked: int = 0
+    postponed: int = 0  # due but not started: the time budget ran out
+    availability: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)  # internal failures, per material
+    emails: int = 0
+    notify: object = None  # notify.NotifyReport
+    notify_error: str | None = None
+    compacted: int = 0
+    status: str = "running"
+    elapsed: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"due": self.due, "checked": self.checked, "postponed": self.postponed,
+                "availability": dict(self.availability), "errors": self.errors,
+                "emails": self.emails, "notify_error": self.notify_error,
+                "compacted": self.compacted, "elapsed": round(self.elapsed, 1)}
+
+    def summary_line(self) -> str:
+        """One line for the operator (and cron's mail when something went wrong)."""
+        counts = ", ".join(f"{n} {a}" for a, n in sorted(self.availability.items(),
+                                                          key=lambda kv: (-kv[1], kv[0])))
+        parts = [f"run {self.run_id}: {self.checked} checked" + (f" ({counts})" if counts else "")]
+        if self.postponed:
+            parts.append(f"{self.postponed} postponed (time budget)")
+        if self.errors:
+            parts.append(f"{len(self.errors)} internal errors")
+        if self.notify_error:
+            parts.append(f"{self.emails} emails sent, then failed: {self.notify_error}")
+        elif self.dry_run:
+            parts.append(f"{self.emails} emails due (dry run: nothing sent)")
+        else:
+            parts.append(f"{self.emails} emails sent")
+        if self.compacted:
+            parts.append(f"{self.compacted} old checks compacted")
+        parts.append(f"{self.elapsed:.1f}s")
+        return ", ".join(parts)
+
+
+def run(store: Store, settings: Settings, *, today: date, now: datetime,
+        dry_run: bool = False, max_duration: float | None = None,
+        progress: Progress | None = None,
+        clock: Callable[[], datetime] = utcnow) -> RunReport:
+    """One run of the job. `now` selects what is due; `clock` stamps each check.
+
+    `max_duration` (seconds; default `settings.run.max_duration`, 0 = none) stops
+    starting new checks once spent. An SMTP failure is reported in
+    `notify_error` after everything else was recorded; the caller decides the
+    exit code. `dry_run` still checks and records the checks (they are facts),
+    but sends nothing, records nothing as sent and does not compact.
+    """
+    started = time.monotonic()
+    budget = settings.run.max_duration if max_duration is None else max_duration
+    deadline = started + budget if budget else None
+    report = RunReport(run_id=store.start_run(now, today.isoformat(), dry_run),
+                       today=today, dry_run=dry_run)
+    try:
+        due = store.due_materials(now, settings.policy.recheck_after_hours)
+        report.due = len(due)
+        log.info("run %s: %d materials due", report.run_id, len(due))
+        _check_all(store, settings, due, report, deadline=deadline, progress=progress,
+                   clock=clock)
+        _notify(store, settings, report, today=today, now=clock())
+        if not dry_run:
+            report.compacted = compact(store, settings, clock())
+        report.status = "failed" if report.notify_error else "done"
+    except KeyboardInterrupt:
+        report.status = "interrupted"
+        raise
+    except BaseException:
+        report.status = "failed"
+        raise
+    finally:
+        report.elapsed = time.monotonic() - started
+        store.finish_run(report.run_id, clock(), report.status, report.checked,
+                         report.emails, report.to_dict())
+    return report
+
+
+def _check_all(store: Store, settings: Settings, due: list[dict], report: RunReport, *,
+               deadline: float | None, progress: Progress | None,
+               clock: Callable[[], datetime]) -> None:
+    """Check `due` concurrently; record each in this thread as it completes."""
+    previous = {m["id"]: previous_facts(m, store.checks(m["id"], limit=1)) for m in due}
+    fetcher = Fetcher(settings)
+
+    def work(material: dict) -> tuple[FetchResult, Facts]:
+        # Runs in a worker thread: no database access here. An exception is logged
+        # and reported by the scheduler without stopping the other checks.
+        return checker.check(fetcher, material["url"], etag=material["etag"],
+                             last_modified=material["http_last_modified"],
+                             previous=previous[material["id"]])
+
+    def on_done(material: dict, outcome: tuple[FetchResult, Facts]) -> None:
+        _record(store, settings, material, *outcome, report=report, now=clock())
+        if progress:
+            progress(report.checked, len(due))
+
+    try:
+        schedule = scheduler.run_all(
+            due, url_of=lambda m: m["url"], work=work,
+            concurrency=settings.fetch.concurrency,
+            per_host_delay=settings.fetch.per_host_delay,
+            per_host_concurrency=settings.fetch.per_host_concurrency,
+            deadline=deadline, on_done=on_done)
+    finally:
+        fetcher.close()
+    report.errors = [f"{m['url']}: {exc!r}" for m, exc in schedule.failed]
+    report.postponed = len(schedule.not_started)
+    if report.postponed:
+        log.info("time budget spent: %d due materials postponed to the next run",
+                    report.postponed)
+
+
+def _record(store: Store, settings: Settings, material: dict, result: FetchResult,
+            facts: Facts, *, report: RunReport, now: datetime) -> None:
+    failures = 0
+    if facts.availability not in SERVED:  # one more in a row, as the policy counts them
+        failures = loads(material["tracking"], {}).get("failures", 0) + 1
+    history.record(store, material, result, facts, settings, now, run_id=report.run_id,
+                   next_check_at=iso(next_check(now, failures, settings.policy)))
+    report.checked += 1
+    report.availability[facts.availability] += 1
+    log.info("%s: %s", material["url"], facts.availability)
+
+
+def next_check(now: datetime, failures: int, policy: PolicySettings) -> datetime:
+    """When to check again: the normal interval, or sooner while failing (backoff)."""
+    hours = policy.recheck_after_hours
+    if failures:
+        hours = min(hours, policy.retry_failing_after_hours * 2 ** (failures - 1))
+    return now + timedelta(hours=hours)
+
+
+def previous_facts(material: dict, latest: list[dict]) -> Facts | None:
+    """The facts a 304 Not Modified stands for: those of the latest served check.
+
+    Only needed (and only given) when a conditional request will be made.
+    """
+    if not (material.get("etag") or material.get("http_last_modified")) or not latest:
+        return None
+    check = latest[0]
+    if check["availability"] not in SERVED:
+        return None
+    all_ids = loads(check["licence_all"], [])
+    licence = None
+    if check["licence"] or all_ids:
+        licence = LicenceResult(id=check["licence"], scope=check["licence_scope"],
+                                all_ids=all_ids, conflict=bool(check["licence_conflict"]))
+    platform_id = check["platform_id"]
+    return Facts(availability=check["availability"], licence=licence,
+                 last_modified=check["last_modified"],
+                 last_modified_source=check["last_modified_source"],
+                 title=check["title"], platform_id=platform_id,
+                 platform=platform_id.split(":", 1)[0] if platform_id else None,
+                 content_hash=check["content_hash"])
+
+
+def _notify(store: Store, settings: Settings, report: RunReport, *, today: date,
+            now: datetime) -> None:
+    try:
+        report.notify = notify.send_due(store, settings, today, now,
+                                        dry_run=report.dry_run, run_id=report.run_id)
+    except OperationalError as exc:
+        # What did get through is logged as sent by the notifier; the rest waits.
+        log.error("sending emails failed: %s", exc)
+        report.notify = getattr(exc, "report", None)
+        report.notify_error = str(exc)
+    if report.notify is not None:
+        report.emails = (len(report.notify.planned) if report.dry_run
+                         else report.notify.emails)
+
+
+def compact(store: Store, settings: Settings, now: datetime) -> int:
+    """Apply history retention (`settings.run.history_days`); returns rows deleted."""
+    deleted = store.compact_checks(now - timedelta(days=settings.run.history_days))
+    if deleted:
+        log.info("compacted %d old checks", deleted)
+    return deleted
