@@ -123,6 +123,7 @@ class SmtpSink:
         smtp.messages              # parsed EmailMessages, in arrival order
         smtp.to("a@example.org")   # those whose envelope went to that address
         smtp.refuse.add(address)   # answer RCPT TO for it with 550 (a dead mailbox)
+        smtp.defer.add(address)    # answer RCPT TO for it with 450 (try again later)
         SmtpSink(login=("user", "secret"))  # require AUTH (plain text allowed on loopback)
 
     `stop()` then `start()` again serves the same port: "server down, then up".
@@ -134,12 +135,15 @@ class SmtpSink:
         self.messages: list = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: set[str] = set()
+        self.defer: set[str] = set()  # answered with 450: a temporary refusal
         self.logins: list[str] = []
         self._controller = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
             return "550 5.1.1 mailbox unavailable"
+        if address.lower() in self.defer:
+            return "450 4.2.1 mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -237,6 +237,25 @@ def test_refused_recipient_does_not_stop_the_others(store, smtp, tmp_path):
     assert len(smtp.to(COORDINATOR)) == 1
 
 
+def test_temporary_refusal_is_retried_next_run_and_the_others_are_kept(store, smtp, tmp_path):
+    busy = add(store, 1, "druk@school.nl")
+    calm = add(store, 2, "bram@school.nl")
+    broken(store, busy, DAY)
+    broken(store, calm, DAY)
+    smtp.defer.add("druk@school.nl")
+    settings = settings_for(smtp.port, tmp_path)
+
+    with pytest.raises(NotifyError, match="1 of 3 emails not delivered.*450"):
+        send_due(store, settings, DAY, NOW)
+    assert len(smtp.to("bram@school.nl")) == 1 and len(smtp.to(COORDINATOR)) == 1
+    assert store.maintainer_by_email("druk@school.nl")["bounced_at"] is None
+
+    smtp.defer.clear()
+    send_due(store, settings, DAY, NOW + timedelta(hours=1))
+    send_due(store, settings, DAY, NOW + timedelta(hours=2))
+    assert len(smtp.to("druk@school.nl")) == 1 and len(smtp.to("bram@school.nl")) == 1
+
+
 def test_hostile_page_title_changes_neither_headers_nor_markup(store, smtp, tmp_path):
     hostile = ('Les\r\nBcc: victim@evil.example\r\nSubject: gratis\n'
                '<script>alert(1)</script><a href="http://evil.example">klik</a>')
@@ -314,11 +333,16 @@ def test_cli_notify_sends_what_is_due_and_exits_3_when_the_server_is_down(store,
         sink.stop()
 
 
-def test_cli_test_message_and_clear_bounce(store, smtp, tmp_path):
+def test_cli_test_message_and_bounce_marks(store, smtp, tmp_path):
     add(store, 1, "weg@school.nl")
-    store.mark_bounced("weg@school.nl", "550 no such user", NOW)
     config = write_config(tmp_path, smtp.port)
     runner = CliRunner()
+    marked = runner.invoke(main, ["--config", config, "notify", "--mark-bounced",
+                                  "weg@school.nl"])
+    assert marked.exit_code == 0 and store.maintainer_by_email("weg@school.nl")["bounced_at"]
+    unknown = runner.invoke(main, ["--config", config, "notify", "--mark-bounced",
+                                   "niemand@school.nl"])
+    assert unknown.exit_code == 1 and "niemand@school.nl" in unknown.output
 
     sent = runner.invoke(main, ["--config", config, "notify", "--test", "ops@school.nl"])
     assert sent.exit_code == 0, sent.output

@@ -13,7 +13,7 @@ import click
 
 from oermonitor import notify
 from oermonitor.cli import Env, main, pass_env
-from oermonitor.errors import OperationalError
+from oermonitor.errors import BadInput, OperationalError
 from oermonitor.lock import RunLock
 from oermonitor.store import utcnow
 
@@ -26,11 +26,14 @@ from oermonitor.store import utcnow
               help="With --dry-run: print each email's subject and text.")
 @click.option("--test", "test_address", metavar="ADDRESS",
               help="Send one test message to ADDRESS with the current mail settings.")
+@click.option("--mark-bounced", "mark_bounced", metavar="EMAIL",
+              help="A bounce came back for EMAIL: stop mailing it, tell the coordinator.")
 @click.option("--clear-bounce", "clear_bounce", metavar="EMAIL",
               help="EMAIL works again: mail its maintainer again from the next run.")
 @pass_env
 def notify_command(env: Env, today: datetime | None, dry_run: bool, preview: bool,
-                   test_address: str | None, clear_bounce: str | None) -> None:
+                   test_address: str | None, mark_bounced: str | None,
+                   clear_bounce: str | None) -> None:
     """Send the digests that are due: each maintainer hears about their own materials
     once, with a reminder after [notify] remind_every_days; coordinators get a summary
     per pilot. Exit 3 when the mail server is down or refuses (the rest goes next time)."""
@@ -43,6 +46,12 @@ def notify_command(env: Env, today: datetime | None, dry_run: bool, preview: boo
                                    f"{delivery.recipient}: {delivery.detail}")
         click.echo(f"test message for {delivery.recipient} accepted by {where}"
                    + (f": {delivery.detail}" if delivery.status == "outbox" else ""))
+        return
+    if mark_bounced:
+        if env.store.maintainer_by_email(mark_bounced) is None:
+            raise BadInput(f"--mark-bounced: no maintainer with address {mark_bounced}")
+        env.store.mark_bounced(mark_bounced, "bounce reported by hand", now)
+        click.echo(f"{mark_bounced}: no more emails; the coordinator hears about open problems")
         return
     if clear_bounce:
         found = env.store.clear_bounced(clear_bounce)
