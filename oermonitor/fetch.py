@@ -101,11 +101,11 @@ class _Response:
 class Fetcher:
     """Fetches URLs for one run. Thread-safe; share one instance between workers."""
 
-    def __init__(self, settings: Settings, *, rng: random.Random | None = None):
+    def __init__(self, settings: Settings, *, resolver: guard.Resolver | None = None):
         self.settings = settings.fetch
         self.user_agent = user_agent(self.settings.contact)
-        self.resolver = guard.Resolver(settings.allow_private_networks)
-        self._random = rng or random.Random()
+        self.resolver = resolver or guard.Resolver(settings.allow_private_networks)
+        self._random = random.Random()
         self.session = requests.Session()
         self.session.trust_env = False  # no proxies/netrc from the environment: we pin addresses
         self.session.headers.update({
@@ -426,14 +426,20 @@ def is_textual(media_type: str | None, body: bytes) -> bool:
 
 
 def decode(body: bytes, charset: str | None, *, is_html: bool, truncated: bool = False) -> str:
-    """Text of a body: BOM, then the header's charset, then <meta>, then sniffing."""
+    """Text of a body: BOM, the header's charset, `<meta>`, valid UTF-8, then sniffing.
+
+    Valid UTF-8 is taken as UTF-8 before any statistical guess: on short pages
+    the guessers readily call Dutch text in UTF-8 Korean.
+    """
     if truncated:
         body = _drop_partial_utf8(body)
     _, bom = EncodingDetector.strip_byte_order_mark(body)
-    known = []
-    if charset and not bom:
-        known.append("windows-1252" if charset in WINDOWS_1252_LABELS else charset)
-    dammit = UnicodeDammit(body, known_definite_encodings=known, is_html=is_html)
+    declared = None if bom else (charset or EncodingDetector.find_declared_encoding(
+        body, is_html=is_html))
+    known = ["windows-1252" if declared.lower() in WINDOWS_1252_LABELS else declared] \
+        if declared else []
+    dammit = UnicodeDammit(body, known_definite_encodings=known, user_encodings=["utf-8"],
+                           is_html=is_html)
     if dammit.unicode_markup is not None:
         return dammit.unicode_markup
     return body.decode("utf-8", "replace")

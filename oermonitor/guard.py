@@ -90,22 +90,28 @@ class Resolver:
 
     def _resolve(self, host: str) -> Pin:
         try:
-            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+            addresses = self.lookup(host)
         except socket.gaierror as exc:
             transient = exc.errno == socket.EAI_AGAIN
             return Pin(failure=ResolveFailed(f"DNS: {host}: {exc.strerror}", transient=transient))
         except UnicodeError:
             return Pin(failure=ResolveFailed(f"DNS: {host}: invalid host name"))
+        for address in addresses:
+            if not self.permits(host, address):
+                return Pin(blocked=f"{host} is or resolves to the non-public address {address}")
+        return Pin(addresses=tuple(addresses))
+
+    def lookup(self, host: str) -> list[str]:
+        """The addresses `host` stands for (the system resolver; numeric forms included)."""
         addresses: list[str] = []
-        for _family, _type, _proto, _name, sockaddr in infos:
+        for *_, sockaddr in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP):
             address = sockaddr[0].split("%", 1)[0]  # drop an IPv6 zone id
             if address not in addresses:
                 addresses.append(address)
-        if not self.allow_private:
-            for address in addresses:
-                if not is_public(ipaddress.ip_address(address)):
-                    return Pin(blocked=f"{host} is or resolves to the non-public address {address}")
-        return Pin(addresses=tuple(addresses))
+        return addresses
+
+    def permits(self, host: str, address: str) -> bool:
+        return self.allow_private or is_public(ipaddress.ip_address(address))
 
 
 class _PinnedMixin:

@@ -1,0 +1,154 @@
+"""Byte cap and deadline: huge pages, gzip bombs and endless streams end quickly and small."""
+
+import gzip
+import time
+import tracemalloc
+
+import pytest
+
+from oermonitor.fetch import Fetcher
+from oermonitor.settings import FetchSettings, Settings
+
+MB = 1_000_000
+
+
+def make_fetcher(**fetch) -> Fetcher:
+    options = dict(allow_private_networks=True, backoff_base=0.01, per_host_delay=0,
+                   respect_robots_txt=False, timeout=2.0, total_timeout=5.0)
+    options.update(fetch)
+    return Fetcher(Settings(fetch=FetchSettings(**options)))
+
+
+def measured(fetcher, url):
+    """(result, seconds, peak bytes allocated while fetching)."""
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        result = fetcher.fetch(url)
+        return result, time.monotonic() - started, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def write_until_closed(req, chunks):
+    try:
+        for chunk in chunks:
+            req.wfile.write(chunk)
+    except OSError:  # the client hung up, as it should
+        pass
+
+
+def huge_page(req):
+    size = 50 * MB
+    req.send_response(200)
+    req.send_header("Content-Type", "text/html; charset=utf-8")
+    req.send_header("Content-Length", str(size))
+    req.end_headers()
+    block = b"<p>" + b"x" * 65_529 + b"</p>"
+    write_until_closed(req, (block for _ in range(size // len(block))))
+
+
+def endless_chunked(req):
+    req.send_response(200)
+    req.send_header("Content-Type", "text/html")
+    req.send_header("Transfer-Encoding", "chunked")
+    req.end_headers()
+    block = b"<p>" + b"y" * 8000 + b"</p>"
+    chunk = f"{len(block):x}\r\n".encode() + block + b"\r\n"
+
+    def forever():
+        while True:
+            yield chunk
+    write_until_closed(req, forever())
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    """100 MB of zeros, about 100 kB gzipped."""
+    return gzip.compress(b"\0" * (100 * MB), compresslevel=9)
+
+
+def test_50_mb_page_stops_at_the_cap(server):
+    url = server.route("/big", handler=huge_page)
+    with make_fetcher() as fetcher:  # default cap: 5 MB
+        result, took, peak = measured(fetcher, url)
+    assert result.availability == "ok"
+    assert result.truncated
+    assert len(result.body) == 5 * MB
+    assert took < 3
+    assert peak < 30 * MB  # body, its text, and little else: never the 50 MB
+
+
+def test_gzip_bomb_stops_at_the_decoded_cap(server, bomb):
+    def serve_bomb(req):
+        req.send_response(200)
+        req.send_header("Content-Type", "text/html")
+        req.send_header("Content-Encoding", "gzip")
+        req.send_header("Content-Length", str(len(bomb)))
+        req.end_headers()
+        write_until_closed(req, [bomb])
+    url = server.route("/bomb", handler=serve_bomb)
+    with make_fetcher(max_bytes=MB) as fetcher:
+        result, took, peak = measured(fetcher, url)
+    assert len(bomb) < MB  # small on the wire ...
+    assert result.truncated and len(result.body) == MB  # ... capped after decoding
+    assert took < 2
+    assert peak < 8 * MB
+
+
+def test_endless_stream_stops_at_the_cap(server):
+    url = server.route("/stream", handler=endless_chunked)
+    with make_fetcher(max_bytes=2 * MB) as fetcher:
+        result, took, peak = measured(fetcher, url)
+    assert result.availability == "ok" and result.truncated
+    assert len(result.body) == 2 * MB
+    assert took < 2
+    assert peak < 15 * MB
+
+
+def test_trickling_stream_hits_the_deadline(server):
+    def trickle(req):
+        req.send_response(200)
+        req.send_header("Content-Type", "text/html")
+        req.send_header("Transfer-Encoding", "chunked")
+        req.end_headers()
+
+        def slowly():
+            while True:
+                time.sleep(0.05)
+                yield b"5\r\nhello\r\n"
+        write_until_closed(req, slowly())
+    url = server.route("/trickle", handler=trickle)
+    with make_fetcher(total_timeout=1.0, timeout=1.0, max_tries=1) as fetcher:
+        started = time.monotonic()
+        result = fetcher.fetch(url)
+        took = time.monotonic() - started
+    assert result.availability == "timeout"
+    assert took < 2.5
+
+
+def test_connection_is_reused_after_a_complete_body(server):
+    ports = []
+
+    def page(req):
+        ports.append(req.client_address[1])
+        body = b"<p>a</p>"
+        req.send_response(200)
+        req.send_header("Content-Type", "text/html")
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.write(body)
+    url = server.route("/a", handler=page)
+    with make_fetcher() as fetcher:
+        for _ in range(5):
+            assert fetcher.fetch(url).availability == "ok"
+    assert len(ports) == 5 and len(set(ports)) == 1  # one connection for all five
+
+
+def test_cut_multibyte_character_does_not_spoil_decoding(server):
+    body = ("<p>" + "é" * 600_000 + "</p>").encode()
+    url = server.route("/e", body)
+    with make_fetcher(max_bytes=1_000_001) as fetcher:  # cuts inside an "é"
+        result = fetcher.fetch(url)
+    assert result.truncated
+    assert result.text.startswith("<p>éé") and "Ã" not in result.text
