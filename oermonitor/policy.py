@@ -35,9 +35,10 @@ Rules worth knowing (the README explains them to coordinators):
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from functools import lru_cache
+
+import orjson
 
 from oermonitor import licences
 from oermonitor.models import SERVED, Assessment, Problem
@@ -176,7 +177,7 @@ def assess(material: dict, settings: PolicySettings, today: date) -> Assessment:
     """State and problems of one material (a `store.materials_view()` row) as of `today`."""
     t = material.get("tracking") or {}
     if isinstance(t, str):
-        t = json.loads(t)
+        t = orjson.loads(t)
     today_iso = today.isoformat()
     muted_until = material.get("muted_until")
     muted = bool(muted_until) and muted_until >= today_iso
@@ -194,7 +195,10 @@ def assess(material: dict, settings: PolicySettings, today: date) -> Assessment:
         problems.append(Problem("stale", stale_on, {
             "last_maintained": last_maintained, "pilot_end_date": material["pilot_end_date"],
             "days": material.get("review_interval_days") or settings.stale_after_days}))
-    state = min((STATE_OF[p.code] for p in problems), key=RANK.__getitem__, default="ok")
+    state = "ok"
+    for p in problems:
+        if RANK[STATE_OF[p.code]] < RANK[state]:
+            state = STATE_OF[p.code]
     return Assessment(state, problems, last_maintained, stale_on, muted)
 
 
@@ -251,9 +255,15 @@ def _stale_clock(material: dict, t: dict, settings: PolicySettings
     if not end or not last or material.get("evergreen"):
         return last, None
     days = material.get("review_interval_days") or settings.stale_after_days
-    ended = date.fromisoformat(end) + timedelta(days=settings.grace_days + 1)
+    return last, _stale_on(end, settings.grace_days, last, days)
+
+
+@lru_cache(maxsize=65536)
+def _stale_on(end: str, grace_days: int, last: str, days: int) -> str:
+    """The first day after both the pilot's end (+grace) and `days` after `last`."""
+    ended = date.fromisoformat(end) + timedelta(days=grace_days + 1)
     overdue = date.fromisoformat(last) + timedelta(days=days + 1)
-    return last, max(ended, overdue).isoformat()
+    return max(ended, overdue).isoformat()
 
 
 def state_rank(state: str) -> int:

@@ -1,0 +1,251 @@
+"""The overview commands through the real CLI: status, show, confirm, mute, evergreen."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from oermonitor import history
+from oermonitor.cli import main
+from oermonitor.store import Store
+from tests.test_history import Harness, at
+
+REQUIRED = {"id", "url", "title", "pilot", "maintainer_email", "state", "problems",
+            "availability", "licence", "last_modified", "last_checked"}
+
+
+def run(db, *args):
+    result = CliRunner().invoke(main, ["--db", str(db), *args])
+    return result
+
+
+@pytest.fixture
+def db(tmp_path):
+    """One material in every state, judged on 2025-09-01 (pilot A ended 2025-06-30)."""
+    path = tmp_path / "oermonitor.db"
+    h = Harness(path)
+    end = "2025-06-30"
+    ok = h.add("https://example.org/ok", end=end, title="Breuken oefenen")
+    h.check(ok, "2025-08-31", modified="2025-05-01")
+    broken = h.add("https://example.org/broken", end=end, title="Weg")
+    h.check(broken, "2025-08-30", modified="2025-05-01")
+    h.check(broken, "2025-08-31", "missing", status=404)
+    h.check(broken, "2025-09-01", "missing", status=404)
+    failing = h.add("https://example.org/failing", end=end, title="Even weg",
+                    added="2025-01-01")
+    h.check(failing, "2025-08-31", "timeout", status=None)
+    moved = h.add("https://example.org/moved", end=end, title="Verhuisd")
+    h.check(moved, "2025-08-31", "moved", final_url="https://example.org/new-home",
+            modified="2025-05-01")
+    licence = h.add("https://example.org/nc", end=end, title="Beperkt")
+    h.check(licence, "2025-08-31", licence="CC-BY-NC-4.0", modified="2025-05-01")
+    stale = h.add("https://example.org/stale", end=end, added="2020-01-01")
+    h.check(stale, "2025-08-31", modified="2021-01-01", title="Oud\x1b[31m materiaal\x07")
+    h.add("https://example.org/new", pilot="Pilot B", end=None, title="=HYPERLINK(1)",
+          coordinator_email="coord@school.nl")
+    h.store.close()
+    return path
+
+
+def status_json(db, *args) -> list[dict]:
+    result = run(db, "status", "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_status_json_has_every_state_and_the_contract_keys(db):
+    records = status_json(db, "--today", "2025-09-01")
+    assert all(set(r) >= REQUIRED for r in records)
+    by_url = {r["url"].rsplit("/", 1)[1]: r for r in records}
+    assert {k: r["state"] for k, r in by_url.items()} == {
+        "ok": "ok", "broken": "broken", "failing": "failing", "moved": "moved",
+        "nc": "licence_issue", "stale": "stale", "new": "unchecked"}
+    assert by_url["broken"]["problems"] == ["broken"]
+    assert by_url["nc"]["problems"] == ["licence_not_open"]
+    assert by_url["moved"]["problem_details"][0]["detail"] == {
+        "new_url": "https://example.org/new-home"}
+    assert by_url["ok"]["licence"] == "CC-BY-4.0" and by_url["ok"]["problems"] == []
+    assert by_url["ok"]["last_checked"] == "2025-08-31T02:00:00+00:00"
+    assert by_url["ok"]["last_modified"] == "2025-05-01"
+    assert by_url["new"]["last_checked"] is None and by_url["new"]["availability"] is None
+
+
+def test_title_falls_back_to_the_page_title_without_control_characters(db):
+    records = status_json(db, "--today", "2025-09-01")
+    stale = next(r for r in records if r["url"].endswith("/stale"))
+    assert stale["title"] == "Oud[31m materiaal"
+
+
+def test_today_gives_a_what_if_view(db):
+    before = {r["url"]: r["state"] for r in status_json(db, "--today", "2025-06-30")}
+    assert before["https://example.org/stale"] == "ok"  # the pilot has not ended yet
+    after = {r["url"]: r["state"] for r in status_json(db, "--today", "2026-05-02")}
+    assert after["https://example.org/ok"] == "stale"  # 2025-05-01 + 365 days passed
+
+
+def test_filters(db):
+    assert {r["pilot"] for r in status_json(db, "--pilot", "Pilot B")} == {"Pilot B"}
+    assert status_json(db, "--maintainer", "TEACHER@school.nl", "--pilot", "Pilot A")
+    assert status_json(db, "--maintainer", "someone@else.nl") == []
+    states = {r["state"] for r in status_json(db, "--today", "2025-09-01",
+                                              "--state", "broken", "--state", "moved")}
+    assert states == {"broken", "moved"}
+
+
+def test_bad_state_is_a_usage_error(db):
+    assert run(db, "status", "--state", "weird").exit_code == 2
+
+
+def test_csv_opens_in_dutch_excel(db):
+    result = run(db, "status", "--csv", "--today", "2025-09-01")
+    assert result.exit_code == 0
+    raw = result.stdout_bytes
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 7 and set(rows[0]) >= REQUIRED
+    broken = next(r for r in rows if r["url"].endswith("/broken"))
+    assert broken["state"] == "broken" and broken["problems"] == "broken"
+    formula = next(r for r in rows if r["pilot"] == "Pilot B")
+    assert formula["title"] == "'=HYPERLINK(1)"  # never run as a formula
+
+
+def test_text_summary_and_attention_list_worst_first(db):
+    result = run(db, "status", "--today", "2025-09-01")
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "\x1b" not in out and "\x07" not in out  # no colours or page escapes off a tty
+    assert "Pilot A (ended 2025-06-30): 6 materials" in out
+    assert "Pilot B (running, coordinator coord@school.nl): 1 materials" in out
+    attention = out[out.index("Needs attention"):]
+    order = [attention.index(s) for s in ("broken", "licence_issue", "stale", "failing",
+                                           "moved")]
+    assert order == sorted(order)
+    assert "moved permanently to https://example.org/new-home" in attention
+    assert "Breuken oefenen" not in attention  # ok materials need no attention
+
+
+def test_json_and_csv_together_is_a_usage_error(db):
+    assert run(db, "status", "--json", "--csv").exit_code == 2
+
+
+def test_show_text_and_json(db):
+    store = Store.open(db)
+    mid = store.material_by_url("https://example.org/broken")["id"]
+    store.db["notifications"].insert({
+        "material_id": mid, "recipient": "teacher@school.nl", "role": "maintainer",
+        "problem": "broken", "kind": "new", "sent_at": "2025-09-01T03:00:00+00:00",
+        "day": "2025-09-01", "status": "sent"})
+    history.confirm(store, store.material(mid), "teacher@school.nl", "kijk ik naar",
+                    at("2025-09-01", 4))
+    store.close()
+    result = run(db, "show", str(mid), "--today", "2025-09-01")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert f"#{mid} Weg" in out and "teacher@school.nl" in out and "broken" in out
+    assert "link broken: missing on 2 checks in a row (since 2025-08-31)" in out
+    assert "availability: ok -> missing" in out
+    assert "confirmed     still current by teacher@school.nl: kijk ik naar" in out
+    assert "email         new to maintainer teacher@school.nl about broken (sent)" in out
+    detail = json.loads(run(db, "show", "https://example.org/broken", "--json",
+                            "--today", "2025-09-01").stdout)
+    kinds = [e["kind"] for e in detail["timeline"]]
+    assert kinds[:2] == ["confirmation", "notification"]
+    assert kinds.count("check") == 3 and "change" in kinds
+    assert detail["state"] == "broken" and detail["pilot"] == "Pilot A"
+
+
+def test_unknown_material_is_one_line_exit_1(db):
+    for args in (["show", "999"], ["confirm", "https://nowhere.example/"],
+                 ["mute", "999", "--off"], ["evergreen", "999"]):
+        result = run(db, *args)
+        assert result.exit_code == 1
+        assert result.stderr.count("\n") == 1 and "no material" in result.stderr
+
+
+def recent_material(tmp_path) -> tuple:
+    """A material whose pilot ended long before the real today, unmaintained since."""
+    path = tmp_path / "recent.db"
+    h = Harness(path)
+    today = date.today()
+    mid = h.add("https://example.org/old", end=(today - timedelta(days=800)).isoformat(),
+                added=(today - timedelta(days=900)).isoformat())
+    h.check(mid, (today - timedelta(days=1)).isoformat(),
+            modified=(today - timedelta(days=700)).isoformat())
+    h.store.close()
+    return path, mid
+
+
+def test_confirm_resets_the_stale_clock(tmp_path):
+    path, mid = recent_material(tmp_path)
+    assert status_json(path)[0]["state"] == "stale"
+    result = run(path, "confirm", str(mid), "--by", "teacher@school.nl", "--note", "klopt")
+    assert result.exit_code == 0 and "Confirmed" in result.stdout
+    (record,) = status_json(path)
+    assert record["state"] == "ok"
+    assert record["last_maintained"] == datetime.now(UTC).date().isoformat()
+    timeline = json.loads(run(path, "show", str(mid), "--json").stdout)["timeline"]
+    assert timeline[0]["kind"] == "confirmation" and timeline[0]["note"] == "klopt"
+
+
+def test_mute_and_unmute(tmp_path):
+    path, mid = recent_material(tmp_path)
+    until = (date.today() + timedelta(days=30)).isoformat()
+    result = run(path, "mute", str(mid), "--until", until, "--reason", "nieuwe versie")
+    assert result.exit_code == 0
+    (record,) = status_json(path)
+    assert record["muted"] and record["muted_until"] == until
+    assert record["mute_reason"] == "nieuwe versie" and record["state"] == "stale"
+    assert status_json(path, "--today", (date.today() + timedelta(days=31)).isoformat()
+                       )[0]["muted"] is False
+    assert run(path, "mute", str(mid), "--off").exit_code == 0
+    assert status_json(path)[0]["muted"] is False
+    assert run(path, "mute", str(mid), "--until", until).exit_code == 1  # reason needed
+    assert run(path, "mute", str(mid), "--until", "2001-01-01", "--reason", "x"
+               ).exit_code == 1
+
+
+def test_evergreen_and_review_interval(tmp_path):
+    path, mid = recent_material(tmp_path)
+    assert run(path, "evergreen", str(mid)).exit_code == 0
+    (record,) = status_json(path)
+    assert record["state"] == "ok" and record["evergreen"] is True
+    assert run(path, "evergreen", str(mid), "--off").exit_code == 0
+    assert status_json(path)[0]["state"] == "stale"
+    assert run(path, "review-every", str(mid), "1000").exit_code == 0
+    assert status_json(path)[0]["state"] == "ok"
+    assert run(path, "review-every", str(mid), "--off").exit_code == 0
+    assert status_json(path)[0]["state"] == "stale"
+
+
+def test_status_json_on_100000_materials_is_fast(tmp_path):
+    path = tmp_path / "big.db"
+    store = Store.open(path)
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    pilot, _ = store.ensure_pilot("Groot", "2024-06-30", None, now)
+    maintainer, _ = store.ensure_maintainer("m@school.nl", None, now)
+    tracking = json.dumps({"checks": 3, "first_checked": "2025-01-01", "last_checked":
+                           "2025-03-01", "failures": 0, "hash": "abc", "declared": "2024-01-01",
+                           "licence_known": True, "licence": "CC-BY-4.0",
+                           "licence_baseline": "CC-BY-4.0", "licence_since": "2025-01-01"})
+    rows = ({"url": f"https://example.org/m/{i}", "title": f"Materiaal {i}",
+             "pilot_id": pilot, "maintainer_id": maintainer,
+             "added_at": "2024-01-01T00:00:00+00:00", "availability": "ok",
+             "last_checked_at": "2025-03-01T02:00:00+00:00", "licence": "CC-BY-4.0",
+             "licence_scope": "material", "last_modified": "2024-01-01", "tracking": tracking}
+            for i in range(100_000))
+    with store.transaction():
+        store.db["materials"].insert_all(rows, batch_size=10_000)
+    store.close()
+    started = time.perf_counter()
+    result = run(path, "status", "--json", "--today", "2025-06-01")
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 0
+    records = json.loads(result.stdout)
+    assert len(records) == 100_000 and records[0]["state"] == "stale"
+    assert elapsed < 2.0, f"status --json took {elapsed:.2f} s"
