@@ -22,8 +22,11 @@ from oermonitor.store import Store, iso, loads
 
 def check_row(material_id: int, result: FetchResult, facts: Facts, now: datetime,
               run_id: int | None = None) -> dict:
-    """The `checks` row for one check. `licence_all` is NULL when no licence was sought."""
-    availability = result.availability if result.not_modified else facts.availability
+    """The `checks` row for one check. `licence_all` is NULL when no licence was sought.
+
+    Availability comes from `facts`: extraction (or, on a 304, the checker) may have
+    refined what HTTP said, e.g. a soft 404 served with status 200.
+    """
     licence = facts.licence
     return {
         "material_id": material_id,
@@ -32,7 +35,7 @@ def check_row(material_id: int, result: FetchResult, facts: Facts, now: datetime
         "url": result.url,
         "final_url": result.final_url,
         "status_code": result.status_code,
-        "availability": availability,
+        "availability": facts.availability,
         "error": facts.error or result.error,
         "not_modified": int(result.not_modified),
         "elapsed_ms": round(result.elapsed * 1000),

@@ -173,3 +173,14 @@ def test_policy_settings_come_from_settings(tmp_path):
     harness.check(mid, "2025-03-01", "missing")
     assert harness.assess(mid, "2025-03-01").state == "broken"
     harness.store.close()
+
+
+def test_availability_comes_from_the_facts(h):
+    """A page served with 200 that extraction found to be a soft 404 is missing."""
+    mid = h.add()
+    material = h.store.material(mid)
+    result = FetchResult(url=material["url"], availability="ok", status_code=200)
+    facts = Facts(availability="missing", error="page says not found")
+    check = history.record(h.store, material, result, facts, h.settings, at("2025-03-01"))
+    assert check["availability"] == "missing" and check["error"] == "page says not found"
+    assert h.store.material(mid)["availability"] == "missing"
