@@ -83,8 +83,9 @@ def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
                                      per_host_delay, now)
                 if deadline is not None and turn:
                     until = min(until, deadline)
-                if not running:
-                    time.sleep(max(0.0, until - time.monotonic()))
+                if not running:  # every waiting host is in its delay
+                    if turn:
+                        time.sleep(max(0.0, until - time.monotonic()))
                     continue
                 timeout = None if until == INF else max(0.0, until - time.monotonic())
                 finished, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)

@@ -1,0 +1,145 @@
+"""The scheduler: global and per-host limits, per-host delay, hosts interleaved, deadline."""
+
+import threading
+import time
+
+import pytest
+
+from oermonitor.scheduler import host_of, run_all
+
+
+class Recorder:
+    """A work function that sleeps `seconds` and records when each item ran, per host."""
+
+    def __init__(self, seconds=0.0):
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.starts: dict[str, list[float]] = {}
+        self.ends: dict[str, list[float]] = {}
+        self.running: dict[str, int] = {}
+        self.most: dict[str, int] = {}
+        self.total = 0
+        self.most_total = 0
+
+    def __call__(self, url):
+        host = host_of(url)
+        with self.lock:
+            self.starts.setdefault(host, []).append(time.monotonic())
+            self.running[host] = self.running.get(host, 0) + 1
+            self.most[host] = max(self.most.get(host, 0), self.running[host])
+            self.total += 1
+            self.most_total = max(self.most_total, self.total)
+        time.sleep(self.seconds)
+        with self.lock:
+            self.running[host] -= 1
+            self.total -= 1
+            self.ends.setdefault(host, []).append(time.monotonic())
+        return f"done {url}"
+
+
+def urls(host, n):
+    return [f"https://{host}/{i}" for i in range(n)]
+
+
+def test_hosts_are_interleaved_and_delays_overlap():
+    items = urls("maken.wikiwijs.nl", 20) + urls("school.example", 5) + urls("other.example", 5)
+    work = Recorder()
+    started = time.monotonic()
+    report = run_all(items, url_of=str, work=work, concurrency=4, per_host_delay=0.05)
+    took = time.monotonic() - started
+    assert sorted(report.done) == sorted(items)
+    # the run takes about 20 x 0.05 (the busiest host), not 30 x 0.05
+    assert 0.9 <= took < 1.35
+    # the small hosts are not held up behind the big one
+    assert max(work.ends["school.example"]) - started < 0.45
+    assert max(work.ends["other.example"]) - started < 0.45
+
+
+def test_per_host_delay_spaces_the_starts():
+    work = Recorder()
+    run_all(urls("a.example", 6), url_of=str, work=work, concurrency=8, per_host_delay=0.05)
+    starts = work.starts["a.example"]
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert min(gaps) >= 0.045
+
+
+def test_per_host_concurrency_is_respected():
+    work = Recorder(seconds=0.1)
+    run_all(urls("a.example", 8), url_of=str, work=work, concurrency=8, per_host_delay=0.001,
+            per_host_concurrency=2)
+    assert work.most["a.example"] == 2
+
+
+def test_no_delay_keeps_all_slots_busy_on_one_host():
+    work = Recorder(seconds=0.05)
+    started = time.monotonic()
+    run_all(urls("bench.example", 64), url_of=str, work=work, concurrency=16,
+            per_host_delay=0, per_host_concurrency=2)
+    assert work.most["bench.example"] == 16
+    assert time.monotonic() - started < 0.5  # 64 / 16 x 0.05 = 0.2
+
+
+def test_concurrency_caps_the_total():
+    items = [url for host in "abcdefgh" for url in urls(f"{host}.example", 3)]
+    work = Recorder(seconds=0.05)
+    run_all(items, url_of=str, work=work, concurrency=3, per_host_delay=0.001)
+    assert work.most_total == 3
+
+
+def test_on_done_runs_in_the_calling_thread_in_completion_order():
+    caller = threading.get_ident()
+    seen = []
+
+    def work(url):
+        time.sleep(0.2 if url.endswith("/slow") else 0.0)
+        return url.upper()
+
+    def on_done(item, result):
+        seen.append((item, result, threading.get_ident()))
+    run_all(["https://a.example/slow", "https://b.example/fast"], url_of=str, work=work,
+            concurrency=2, per_host_delay=0, on_done=on_done)
+    assert [item for item, _, _ in seen] == ["https://b.example/fast", "https://a.example/slow"]
+    assert all(result == item.upper() and ident == caller for item, result, ident in seen)
+
+
+def test_deadline_stops_new_starts_and_reports_the_rest():
+    items = urls("a.example", 10)
+    report = run_all(items, url_of=str, work=Recorder(), concurrency=2, per_host_delay=0.1,
+                     deadline=time.monotonic() + 0.25)
+    assert 2 <= len(report.done) <= 4
+    assert sorted(report.done + report.not_started) == sorted(items)
+
+
+def test_failing_work_is_reported_and_the_rest_continues():
+    def work(url):
+        if url.endswith("/1"):
+            raise ValueError("kapot")
+        return "ok"
+    done = []
+    report = run_all(urls("a.example", 3), url_of=str, work=work, concurrency=2,
+                     per_host_delay=0, on_done=lambda item, result: done.append(item))
+    assert [(item, str(error)) for item, error in report.failed] == [("https://a.example/1",
+                                                                      "kapot")]
+    assert sorted(done) == ["https://a.example/0", "https://a.example/2"]
+
+
+def test_error_in_on_done_stops_the_run():
+    def on_done(item, result):
+        raise RuntimeError("database locked")
+    with pytest.raises(RuntimeError, match="database locked"):
+        run_all(urls("a.example", 5), url_of=str, work=Recorder(), concurrency=1,
+                per_host_delay=0, on_done=on_done)
+
+
+def test_unparseable_urls_do_not_block_each_other():
+    assert host_of("https://Maken.Wikiwijs.nl/1") == "maken.wikiwijs.nl"
+    assert host_of("not a url") == "not a url"
+    report = run_all(["x", "y", ""], url_of=str, work=lambda u: u, concurrency=2,
+                     per_host_delay=5)
+    assert sorted(report.done) == ["", "x", "y"]
+    assert report.elapsed < 1
+
+
+def test_empty_input():
+    report = run_all([], url_of=str, work=Recorder(), concurrency=4, per_host_delay=1)
+    assert report.done == [] and report.not_started == []
