@@ -240,7 +240,7 @@ def describe(problem: dict) -> str:
     code, d = problem["code"], problem["detail"]
     text = {
         "broken": lambda: f"link broken: {d.get('availability')} on {d.get('failures')} "
-                          f"checks in a row",
+                          f"check{'' if d.get('failures') == 1 else 's'} in a row",
         "failing": lambda: f"last check failed: {d.get('availability')}",
         "moved": lambda: f"moved permanently to {d.get('new_url')}",
         "licence_missing": lambda: "no licence on the page" + (
