@@ -242,9 +242,10 @@ def test_status_json_on_100000_materials_is_fast(tmp_path):
     with store.transaction():
         store.db["materials"].insert_all(rows, batch_size=10_000)
     store.close()
-    started = time.perf_counter()
+    # CPU time of the in-process command: a busy machine's waiting does not count.
+    started = time.process_time()
     result = run(path, "status", "--json", "--today", "2025-06-01")
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert result.exit_code == 0
     records = json.loads(result.stdout)
     assert len(records) == 100_000 and records[0]["state"] == "stale"
