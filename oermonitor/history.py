@@ -87,9 +87,13 @@ def record(store: Store, material: dict, result: FetchResult, facts: Facts,
            next_check_at: str | None = None) -> dict:
     """Store one check of `material` (a materials row); returns the check row with its id."""
     check = check_row(material["id"], result, facts, now, run_id)
-    tracking = policy.fold(loads(material.get("tracking"), {}), check, settings.policy)
-    update = snapshot(check, result, tracking, next_check_at)
-    check_id = store.record_check(material["id"], check, update)
+    with store.transaction():
+        # The tracking as it is now, not as the run loaded it: a confirmation given
+        # while the run was busy must not be folded away.
+        current = store.material(material["id"]) or material
+        tracking = policy.fold(loads(current.get("tracking"), {}), check, settings.policy)
+        update = snapshot(check, result, tracking, next_check_at)
+        check_id = store.record_check(material["id"], check, update)
     return dict(check, id=check_id)
 
 

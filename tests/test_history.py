@@ -184,3 +184,13 @@ def test_availability_comes_from_the_facts(h):
     check = history.record(h.store, material, result, facts, h.settings, at("2025-03-01"))
     assert check["availability"] == "missing" and check["error"] == "page says not found"
     assert h.store.material(mid)["availability"] == "missing"
+
+
+def test_record_folds_into_the_current_tracking_not_a_stale_copy(h):
+    mid = h.add(end="2024-06-30", added="2020-01-01")
+    loaded_by_the_run = h.store.material(mid)
+    history.confirm(h.store, loaded_by_the_run, None, None, at("2025-03-01"))
+    result = FetchResult(url=loaded_by_the_run["url"], availability="ok", status_code=200)
+    history.record(h.store, loaded_by_the_run, result, Facts(availability="ok"), h.settings,
+                   at("2025-03-02"))
+    assert h.tracking(mid)["confirmed"] == "2025-03-01"
