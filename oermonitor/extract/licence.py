@@ -43,7 +43,9 @@ _SIGNALS = etree.XPath(
     " | //img[contains(concat(@src, ' ', @data-src, ' ', @data-lazy-src), 'creativecommons')"
     " or contains(concat(@src, ' ', @data-src, ' ', @data-lazy-src), 'licensebuttons')]"
     " | //script[@type='application/ld+json']")
-_TEXT_NODES = etree.XPath("//body//text()[not(parent::script or parent::style)]")
+# All text, not just the body's: a page that opens with a script can make the
+# parser keep its first content elements in <head>.
+_TEXT_NODES = etree.XPath("//text()[not(parent::script or parent::style or parent::title)]")
 # Lower-case words one of which every licence statement contains; looked for
 # with str.find over the whole text, which is far cheaper than a regex per node.
 _TRIGGER_WORDS = ("cc", "creative", "naamsvermelding", "attribution", "domein", "domain",
@@ -75,6 +77,7 @@ _SOURCES_HEADING = re.compile(r"^\W*(?:bronnen|bronvermelding|bron|beeldverantwo
 _HEADING_BEFORE = etree.XPath(
     "preceding::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6][1]")
 _EVIDENCE_LIMIT = 160
+_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass
@@ -106,8 +109,7 @@ def collect(page: Page) -> list[Hit]:
         elif tag == "meta":
             _add(hits, page, element, "meta", _meta_value(element))
         elif tag == "img":
-            src = element.get("src") or element.get("data-src") or element.get("data-lazy-src")
-            _add(hits, page, element, "button", src, licences.canonical_from_badge(src))
+            _add_button(hits, page, element)
         else:
             _add_anchor(hits, page, element)
     hits.extend(_text_hits(page, len(hits)))
@@ -123,6 +125,15 @@ def _add(hits, page, element, kind, value, licence_id=None) -> None:
             hits.append(Hit(licence_id, kind, zone, len(hits), _shorten(value)))
 
 
+def _add_button(hits, page, element) -> None:
+    for attr in ("src", "data-src", "data-lazy-src"):  # lazy loading keeps the real one aside
+        src = element.get(attr)
+        licence_id = licences.canonical_from_badge(src)
+        if licence_id:
+            _add(hits, page, element, "button", src, licence_id)
+            return
+
+
 def _add_anchor(hits, page, element) -> None:
     """`a`/`link`: rel=license (any of its spellings), itemprop=license, or a plain link."""
     href = element.get("href")
@@ -133,7 +144,7 @@ def _add_anchor(hits, page, element) -> None:
             # rel=license to a page of the site itself: the link's words or button say it
             badge = next((img.get("src") for img in element.iter("img")), None)
             licence_id = (licences.canonical_from_badge(badge)
-                          or licences.canonical_from_text(element.text_content()))
+                          or licences.canonical_from_text(_squash(element.text_content())))
         _add(hits, page, element, "rel", href, licence_id or None)
     elif (element.get("itemprop") or "").lower() == "license":
         _add(hits, page, element, "meta", href)
@@ -223,9 +234,9 @@ def _in_credit(element) -> bool:
             if node is not block and tag in BLOCK_TAGS:
                 before.append("\n")
             if node.text and tag not in _INVISIBLE and isinstance(node.tag, str):
-                before.append(node.text)
+                before.append(_squash(node.text))
         elif node is not block and node.tail:
-            before.append(node.tail)
+            before.append(_squash(node.tail))
     line = "".join(before).rpartition("\n")[2]
     return bool(_CREDIT.search(line))
 
@@ -299,7 +310,7 @@ def _block_text(block) -> str:
 
     def walk(node) -> None:
         if node.text:
-            parts.append(node.text)
+            parts.append(_squash(node.text))
         for child in node:
             tag = child.tag
             if isinstance(tag, str) and tag not in _INVISIBLE:
@@ -308,7 +319,7 @@ def _block_text(block) -> str:
                 else:
                     walk(child)
             if child.tail:
-                parts.append(child.tail)
+                parts.append(_squash(child.tail))
 
     walk(block)
     return "".join(parts)
@@ -349,6 +360,11 @@ def _result(scope: str, hits: list[Hit]) -> LicenceResult:
         all_ids=[i for i, _ in merged],
         conflict=len(families) > 1,
     )
+
+
+def _squash(text: str) -> str:
+    """Source line breaks are just spaces; only block boundaries end a line."""
+    return _WHITESPACE.sub(" ", text)
 
 
 def _shorten(text: str | None) -> str:

@@ -6,8 +6,9 @@
              footer/sidebar/menu (site chrome: a site default at most)
   component  inside figure/figcaption (an embedded item's own licence)
 
-A `header` or `footer` inside `article`/`main` is that content's own header or
-footer (HTML sectioning), so it stays material.
+A `header` or `footer` (tag, or a class such as "entry-footer") inside
+`article`/`main` is that content's own header or footer (HTML sectioning), so it
+stays material; navigation, sidebars and menus are site chrome wherever they are.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ COMPONENT_TAGS = frozenset({"figure", "figcaption"})
 SECTIONING_TAGS = frozenset({"footer", "header"})
 CONTENT_TAGS = frozenset({"article", "main"})
 _SITE_WORDS = re.compile(r"(?:^|[\s_-])(footer|sidebar|side-bar|menu|navbar|nav|breadcrumbs?|"
-                         r"site-header|masthead|cookie\w*)(?:$|[\s_-])", re.I)
+                         r"masthead|cookie\w*)(?:$|[\s_-])", re.I)
+# Marks of the site's own chrome even where a word above would say "section".
+_CHROME_MARKS = ("contentinfo", "navigation", "banner", "site-header", "site-footer",
+                 "page-footer", "page-header", "global-footer", "global-header")
 
 
 @dataclass
@@ -54,7 +58,7 @@ class Page:
     def zone(self, element: etree._Element) -> str:
         """material | site | component for any element of this page."""
         zone = "material"
-        sectioning_only = False  # the site mark so far is a header/footer tag
+        own_section = False  # the site mark so far may be the content's own header/footer
         for node in _self_and_ancestors(element):
             tag = node.tag if isinstance(node.tag, str) else ""
             if tag in COMPONENT_TAGS:
@@ -62,11 +66,12 @@ class Page:
             if tag == "head":
                 return "material"
             if tag in CONTENT_TAGS or node.get("role") == "main":
-                if sectioning_only:
-                    zone, sectioning_only = "material", False
-            elif tag in SITE_TAGS or _says_site(node):
-                plain_section = tag in SECTIONING_TAGS and not _says_site(node)
-                sectioning_only = plain_section and (zone == "material" or sectioning_only)
+                if own_section:
+                    zone, own_section = "material", False
+                continue
+            mark = _site_mark(node, tag)
+            if mark:
+                own_section = mark == "section" and (zone == "material" or own_section)
                 zone = "site"
         return zone
 
@@ -76,12 +81,19 @@ def _self_and_ancestors(element):
     yield from element.iterancestors()
 
 
-def _says_site(node) -> bool:
-    if node.tag in ("html", "body"):
-        return False
-    marks = (node.get("class") or "") + " " + (node.get("id") or "") + " " + (node.get("role") or "")
-    if not marks.strip():
-        return False
-    if "contentinfo" in marks or "navigation" in marks or "banner" in marks:
-        return True
-    return bool(_SITE_WORDS.search(marks))
+def _site_mark(node, tag: str) -> str | None:
+    """"section" for a header/footer (site chrome, unless it sits inside the main
+    content), "chrome" for navigation, sidebars, menus and the like, else None."""
+    if tag in ("html", "body", ""):
+        return None
+    marks = " ".join(filter(None, (node.get("class"), node.get("id"), node.get("role"))))
+    if marks:
+        lowered = marks.lower()
+        if any(word in lowered for word in _CHROME_MARKS):
+            return "chrome"
+        found = _SITE_WORDS.search(marks)
+        if found:
+            return "section" if found.group(1).lower() == "footer" else "chrome"
+    if tag in SECTIONING_TAGS:
+        return "section"
+    return "chrome" if tag in SITE_TAGS else None
