@@ -13,6 +13,7 @@ system resolver to the address they mean, and checked as such.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -25,6 +26,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.connection import create_connection
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux only
 
 
 class BlockedAddress(Exception):
@@ -135,6 +137,16 @@ class _PinnedMixin:
             except OSError as exc:
                 error = NewConnectionError(self, f"failed to connect: {exc}")
         raise error
+
+    def getresponse(self):
+        # Acknowledge the response's first segment at once. Servers that write the
+        # headers and the body separately without TCP_NODELAY (Python's http.server,
+        # many small apps) otherwise hold the body until our delayed ACK: +40 ms on
+        # every request over a kept-alive connection.
+        if QUICKACK is not None and self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
+        return super().getresponse()
 
 
 class PinnedAdapter(HTTPAdapter):

@@ -145,6 +145,19 @@ def test_connection_is_reused_after_a_complete_body(server):
     assert len(ports) == 5 and len(set(ports)) == 1  # one connection for all five
 
 
+def test_kept_alive_requests_do_not_wait_for_delayed_acks(server):
+    # http.server sends headers and body in two writes without TCP_NODELAY; unless we
+    # acknowledge at once, each body waits ~40 ms for our delayed ACK.
+    url = server.route("/a", "<p>a</p>")
+    with make_fetcher() as fetcher:
+        fetcher.fetch(url)
+        started = time.monotonic()
+        for _ in range(20):
+            assert fetcher.fetch(url).availability == "ok"
+        took = time.monotonic() - started
+    assert took < 0.5
+
+
 def test_cut_multibyte_character_does_not_spoil_decoding(server):
     body = ("<p>" + "é" * 600_000 + "</p>").encode()
     url = server.route("/e", body)
