@@ -74,8 +74,9 @@ _CREDIT = re.compile(r"\b(?:foto|afbeelding|beeld|illustratie|image|photo|pictur
 _SOURCES_HEADING = re.compile(r"^\W*(?:bronnen|bronvermelding|bron|beeldverantwoording|beeldbronnen"
                               r"|verantwoording|sources|image credits|credits|attributions?)\b",
                               re.I)
-_HEADING_BEFORE = etree.XPath(
-    "preceding::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6][1]")
+_HEADING_TEST = "self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
+_HEADINGS = etree.XPath(f"//*[{_HEADING_TEST}]")
+_HEADING_BEFORE = etree.XPath(f"preceding::*[{_HEADING_TEST}][1]")
 _EVIDENCE_LIMIT = 160
 _WHITESPACE = re.compile(r"\s+")
 
@@ -98,43 +99,67 @@ def detect(page: Page) -> LicenceResult:
     return resolve(collect(page))
 
 
+class _Reader:
+    """One pass over a page: the hits found so far, and whether the page has a
+    section of source credits at all (most do not, which spares a search per hit)."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.hits: list[Hit] = []
+        self.has_sources = any(_SOURCES_HEADING.match(h.text_content())
+                               for h in _HEADINGS(page.root))
+
+    def zone(self, element, *, credit: bool = True) -> str:
+        zone = self.page.zone(element)
+        if zone == "material" and ((credit and _in_credit(element)) or self.in_sources(element)):
+            return "component"
+        return zone
+
+    def in_sources(self, element) -> bool:
+        """Whether a body element stands under a heading for source credits."""
+        if not self.has_sources:
+            return False
+        heading = _HEADING_BEFORE(element)
+        return bool(heading) and bool(_SOURCES_HEADING.match(heading[0].text_content()))
+
+    def add(self, element, kind: str, value: str | None, licence_id: str | None = None,
+            zone: str | None = None) -> None:
+        if licence_id is None and value:
+            licence_id = licences.canonical_from_url(value) or licences.canonical_from_text(value)
+        if licence_id:
+            zone = zone or self.zone(element)
+            if zone != "component":  # an embedded item's licence is never the page's
+                self.hits.append(Hit(licence_id, kind, zone, len(self.hits), _shorten(value)))
+
+
 def collect(page: Page) -> list[Hit]:
     """Every licence signal on the page with its kind and zone (material or site;
     components are dropped as soon as they are recognised)."""
-    hits: list[Hit] = []
+    reader = _Reader(page)
     for element in _SIGNALS(page.root):
         tag = element.tag
         if tag == "script":
-            hits.extend(_jsonld_hits(page, element, len(hits)))
+            _add_jsonld(reader, element)
         elif tag == "meta":
-            _add(hits, page, element, "meta", _meta_value(element))
+            reader.add(element, "meta", _meta_value(element))
         elif tag == "img":
-            _add_button(hits, page, element)
+            _add_button(reader, element)
         else:
-            _add_anchor(hits, page, element)
-    hits.extend(_text_hits(page, len(hits)))
-    return hits
+            _add_anchor(reader, element)
+    _add_text(reader)
+    return reader.hits
 
 
-def _add(hits, page, element, kind, value, licence_id=None) -> None:
-    if licence_id is None and value:
-        licence_id = licences.canonical_from_url(value) or licences.canonical_from_text(value)
-    if licence_id:
-        zone = _zone(page, element)
-        if zone != "component":  # an embedded item's licence is never the page's
-            hits.append(Hit(licence_id, kind, zone, len(hits), _shorten(value)))
-
-
-def _add_button(hits, page, element) -> None:
+def _add_button(reader: _Reader, element) -> None:
     for attr in ("src", "data-src", "data-lazy-src"):  # lazy loading keeps the real one aside
         src = element.get(attr)
         licence_id = licences.canonical_from_badge(src)
         if licence_id:
-            _add(hits, page, element, "button", src, licence_id)
+            reader.add(element, "button", src, licence_id)
             return
 
 
-def _add_anchor(hits, page, element) -> None:
+def _add_anchor(reader: _Reader, element) -> None:
     """`a`/`link`: rel=license (any of its spellings), itemprop=license, or a plain link."""
     href = element.get("href")
     rel = (element.get("rel") or "").lower().split()
@@ -145,11 +170,11 @@ def _add_anchor(hits, page, element) -> None:
             badge = next((img.get("src") for img in element.iter("img")), None)
             licence_id = (licences.canonical_from_badge(badge)
                           or licences.canonical_from_text(_squash(element.text_content())))
-        _add(hits, page, element, "rel", href, licence_id or None)
+        reader.add(element, "rel", href, licence_id)
     elif (element.get("itemprop") or "").lower() == "license":
-        _add(hits, page, element, "meta", href)
+        reader.add(element, "meta", href)
     elif element.tag == "a":
-        _add(hits, page, element, "link", href, licences.canonical_from_url(href) or None)
+        reader.add(element, "link", href, licences.canonical_from_url(href))
 
 
 def _meta_value(element) -> str | None:
@@ -157,23 +182,18 @@ def _meta_value(element) -> str | None:
     return element.get("content") if names & _META_NAMES else None
 
 
-def _jsonld_hits(page: Page, script, start: int) -> list[Hit]:
+def _add_jsonld(reader: _Reader, script) -> None:
     """`license` of the top entities, their @graph items and mainEntity; not of
     nested media, and `sdLicense` (the markup's own licence) is ignored."""
     try:
         data = json.loads(script.text or "")
     except ValueError:
-        return []
-    zone = _zone(page, script)
-    hits = []
+        return
+    zone = reader.zone(script, credit=False)
     for entity, entity_zone in _licensed_entities(data, zone):
         for key in _JSONLD_KEYS:
             for value in _values(entity.get(key)):
-                licence_id = licences.canonical_from_url(value) or licences.canonical_from_text(value)
-                if licence_id:
-                    hits.append(Hit(licence_id, "jsonld", entity_zone, start + len(hits),
-                                    _shorten(value)))
-    return hits
+                reader.add(script, "jsonld", value, zone=entity_zone)
 
 
 def _licensed_entities(data, zone: str):
@@ -207,19 +227,6 @@ def _values(value) -> list[str]:
     return []
 
 
-def _zone(page: Page, element) -> str:
-    zone = page.zone(element)
-    if zone == "material" and (_in_credit(element) or _in_sources(element)):
-        return "component"
-    return zone
-
-
-def _in_sources(element) -> bool:
-    """Whether a body element stands under a heading for source credits."""
-    heading = _HEADING_BEFORE(element)
-    return bool(heading) and bool(_SOURCES_HEADING.match(heading[0].text_content()))
-
-
 def _in_credit(element) -> bool:
     """Whether a body element stands in an image credit ("Foto: Jane (CC BY-NC)")."""
     block = _block_of(element)
@@ -250,7 +257,7 @@ def _block_of(element):
     return None
 
 
-def _text_hits(page: Page, start: int) -> list[Hit]:
+def _add_text(reader: _Reader) -> None:
     """Licence statements in the visible text, block by block.
 
     Only blocks with a text node that trips `TEXT_TRIGGER` are read; a block's
@@ -258,7 +265,7 @@ def _text_hits(page: Page, start: int) -> list[Hit]:
     attributed to the block it stands in.
     """
     blocks = {}
-    for text in _candidate_nodes(page):
+    for text in _candidate_nodes(reader.page):
         holder = text.getparent()
         if text.is_tail:
             holder = holder.getparent()
@@ -267,22 +274,16 @@ def _text_hits(page: Page, start: int) -> list[Hit]:
         block = _block_of(holder)
         if block is not None:
             blocks.setdefault(block, None)
-    hits: list[Hit] = []
     for block in blocks:
-        zone = page.zone(block)
-        if zone == "material" and _in_sources(block):
-            zone = "component"
+        zone = reader.zone(block, credit=False)
         if zone == "component":
-            continue  # an embedded item's licence is never the page's
+            continue
         text = _block_text(block)
-        found = licences.find_in_text(text)
-        for hit in found:
-            hit_zone = zone
-            if zone == "material":
-                line = text[:hit.start].rpartition("\n")[2]
-                hit_zone = "component" if _CREDIT.search(line) else zone
-            hits.append(Hit(hit.id, "text", hit_zone, start + len(hits), _shorten(hit.text)))
-    return hits
+        for hit in licences.find_in_text(text):
+            line = text[:hit.start].rpartition("\n")[2]
+            if zone == "material" and _CREDIT.search(line):
+                continue  # "Foto: Jane (CC BY-NC)": the photo's licence
+            reader.add(block, "text", hit.text, hit.id, zone)
 
 
 def _candidate_nodes(page: Page) -> list:
@@ -293,7 +294,8 @@ def _candidate_nodes(page: Page) -> list:
     for word in _TRIGGER_WORDS:
         at = joined.find(word)
         while at != -1:
-            positions.append(at)
+            if at == 0 or not joined[at - 1].isalnum():  # a word start: not "succes"
+                positions.append(at)
             at = joined.find(word, at + len(word))
     indexes, index, counted_to = [], 0, 0
     for at in sorted(positions):
