@@ -75,7 +75,6 @@ _SOURCES_HEADING = re.compile(r"^\W*(?:bronnen|bronvermelding|bron|beeldverantwo
                               r"|verantwoording|sources|image credits|credits|attributions?)\b",
                               re.I)
 _HEADING_TEST = "self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
-_HEADINGS = etree.XPath(f"//*[{_HEADING_TEST}]")
 _HEADING_BEFORE = etree.XPath(f"preceding::*[{_HEADING_TEST}][1]")
 _EVIDENCE_LIMIT = 160
 _WHITESPACE = re.compile(r"\s+")
@@ -100,27 +99,17 @@ def detect(page: Page) -> LicenceResult:
 
 
 class _Reader:
-    """One pass over a page: the hits found so far, and whether the page has a
-    section of source credits at all (most do not, which spares a search per hit)."""
+    """One pass over a page: the page and the hits found so far."""
 
     def __init__(self, page: Page):
         self.page = page
         self.hits: list[Hit] = []
-        self.has_sources = any(_SOURCES_HEADING.match(h.text_content())
-                               for h in _HEADINGS(page.root))
 
     def zone(self, element, *, credit: bool = True) -> str:
         zone = self.page.zone(element)
-        if zone == "material" and ((credit and _in_credit(element)) or self.in_sources(element)):
+        if zone == "material" and ((credit and _in_credit(element)) or _in_sources(element)):
             return "component"
         return zone
-
-    def in_sources(self, element) -> bool:
-        """Whether a body element stands under a heading for source credits."""
-        if not self.has_sources:
-            return False
-        heading = _HEADING_BEFORE(element)
-        return bool(heading) and bool(_SOURCES_HEADING.match(heading[0].text_content()))
 
     def add(self, element, kind: str, value: str | None, licence_id: str | None = None,
             zone: str | None = None) -> None:
@@ -225,6 +214,12 @@ def _values(value) -> list[str]:
     if isinstance(value, list):
         return [v for item in value for v in _values(item)]
     return []
+
+
+def _in_sources(element) -> bool:
+    """Whether a body element stands under a heading for source credits."""
+    heading = _HEADING_BEFORE(element)
+    return bool(heading) and bool(_SOURCES_HEADING.match(heading[0].text_content()))
 
 
 def _in_credit(element) -> bool:
