@@ -282,7 +282,7 @@ def _add_text(reader: _Reader) -> None:
 
 
 def _candidate_nodes(page: Page) -> list:
-    """The body's text nodes that may hold a licence statement (`TEXT_TRIGGER`)."""
+    """The text nodes that may hold a licence statement (`TEXT_TRIGGER`)."""
     nodes = _TEXT_NODES(page.root)
     joined = _NODE_SEPARATOR.join(nodes).lower()
     positions = []
