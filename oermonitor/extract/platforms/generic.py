@@ -19,6 +19,9 @@ from oermonitor.extract.page import Page
 
 # Text inside these is never a label or a value the reader sees.
 _INVISIBLE = frozenset({"script", "style", "noscript", "template"})
+# Elements that sit inside a line of text (a label and its value may share the line).
+_INLINE = frozenset({"a", "abbr", "b", "bdi", "cite", "code", "em", "font", "i", "label", "mark",
+                     "small", "span", "strong", "sub", "sup", "time", "u"})
 _SEPARATORS = (" - ", " | ", " – ", " — ", " :: ", " · ", " » ")
 _VALUE_LIMIT = 1000  # a value longer than this is running text, not a field
 _SPACE = re.compile(r"\s+")
@@ -87,22 +90,27 @@ def labelled(texts: list, label: re.Pattern, *, whole: bool = False) -> Iterator
 def _value_after(node) -> tuple[str, etree._Element | None]:
     """The value standing right after a text node that holds only a label."""
     owner = node.getparent()
-    if node.is_text and len(owner):
-        # <p>Bijgewerkt op <time>...</time></p>: the rest of the element is the value
-        value = squash(owner.text_content()[len(node):].lstrip().lstrip(":"))
-        if value:
-            return value, owner[0]
-    element = owner if node.is_text else None
-    if element is None:
+    if not node.is_text:
         # A tail: "<br>Laatst gewijzigd <span>value</span>"
         sibling = owner.getnext()
-        return (squash(sibling.text_content()), sibling) if sibling is not None else ("", None)
-    # The label fills its element: climb while it is the element's only content,
-    # so <td><strong>Auteur</strong></td><td>value</td> reaches the next cell.
+        return (_line(sibling), sibling) if sibling is not None else ("", None)
+    if len(owner):
+        # <p>Bijgewerkt op <time>...</time></p>: the rest of this line is the value
+        value = _line(owner[0])
+        if value:
+            return value, owner[0]
+    # The label fills its element. An inline label ("<strong>Auteurs</strong> <a>..</a>,
+    # <a>..</a>") is followed by its value on the same line; a block or cell by the next
+    # one (td/td, dt/dd). Climb while the label is the element's only content, so
+    # <td><b>Auteur</b></td><td>value</td> reaches the next cell.
+    element = owner
     for _ in range(3):
-        tail = squash(element.tail)
-        if tail:
-            return tail, None
+        if element.tag in _INLINE:
+            value = squash((element.tail or "") + _line(element.getnext(), like=element))
+            if value:
+                return value, None
+        elif squash(element.tail):
+            return squash(element.tail), None
         sibling = element.getnext()
         if sibling is not None:
             value = squash(sibling.text_content())
@@ -114,6 +122,24 @@ def _value_after(node) -> tuple[str, etree._Element | None]:
             break
         element = parent
     return "", None
+
+
+def _line(start, like=None) -> str:
+    """Text from `start` and its following siblings up to a line break or block.
+
+    With `like` (an inline label element) the line also ends at the next element
+    shaped like that label: the next field's label on the same line.
+    """
+    parts = []
+    element = start
+    while element is not None and element.tag != "br" and element.tag in _INLINE:
+        if like is not None and element.tag == like.tag and element.get("class") == like.get(
+                "class"):
+            break
+        parts.append(element.text_content())
+        parts.append(element.tail or "")
+        element = element.getnext()
+    return squash("".join(parts))
 
 
 def meta_content(page: Page, *names: str) -> str | None:
