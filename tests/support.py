@@ -79,7 +79,9 @@ class LoopbackServer(ThreadingHTTPServer):
         super().__init__((host, 0), RequestHandler)
         self.routes: dict[str, Route] = {}
         self.requests: list[Recorded] = []
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        # a short poll interval: stop() (shutdown) then takes milliseconds, not 0.5 s
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.02},
+                                        daemon=True)
 
     @property
     def base(self) -> str:
