@@ -31,6 +31,7 @@ def declared(html: str, headers: dict | None = None, platform=None, fetched=FETC
     ("3 okt. 2021", "2021-10-03"),
     ("1 januari 2020", "2020-01-01"),
     ("3 maart 2023 door Jan de Vries", "2023-03-03"),
+    ("3 maart 2023, Jan de Vries", "2023-03-03"),  # "Jan" is also a month
     ("februari 2023", "2023-02-01"),  # a month is enough, the day is then the first
     ("March 3, 2023", "2023-03-03"),
     ("14 Feb 2022 10:00", "2022-02-14T10:00:00"),
@@ -127,6 +128,10 @@ def test_time_element_marked_as_update_wins_over_plain_one():
 def test_plain_time_element_is_a_publication_date():
     assert declared('<article><time datetime="2021-04-04">4 april</time></article>') == (
         "2021-04-04", "time:published")
+    # only the first readable one: later plain times are dates in the text (a deadline)
+    html = ('<article><time datetime="">?</time><time>3 maart 2020</time>'
+            '<p>Inleveren op <time datetime="2024-06-01">1 juni</time></p></article>')
+    assert declared(html) == ("2020-03-03", "time:published")
 
 
 JSONLD = '<script type="application/ld+json">{}</script><p>Les</p>'
@@ -142,6 +147,11 @@ def test_jsonld_graph_ignores_the_website_node_and_nested_objects():
             ' {"@type": "LearningResource", "dateModified": "2021-07-08T10:00:00+02:00",'
             '  "review": {"@type": "Review", "dateModified": "2024-12-24"}}]}')
     assert declared(JSONLD.format(data)) == ("2021-07-08T10:00:00+02:00", "jsonld")
+
+
+def test_jsonld_graph_as_a_single_object():
+    data = '{"@graph": {"@type": "Article", "dateModified": "2021-07-08"}}'
+    assert declared(JSONLD.format(data)) == ("2021-07-08", "jsonld")
 
 
 def test_jsonld_main_entity_list_and_publication_fallback():

@@ -301,7 +301,7 @@ def _jsonld_nodes(data):
         if not isinstance(top, dict):
             continue
         graph = top.get("@graph")
-        nodes = [top, *(graph if isinstance(graph, list) else [])]
+        nodes = [top, *(graph if isinstance(graph, list) else [graph])]
         main = top.get("mainEntity")
         if isinstance(main, dict):
             nodes.append(main)
@@ -332,11 +332,11 @@ def _from_time(page: Page):
     for element in page.root.iter("time"):
         marks = " ".join(filter(None, (element.get("itemprop"), element.get("class"))))
         is_modified = bool(_TIME_MODIFIED.search(marks))
-        if not is_modified and not (_TIME_PUBLISHED.search(marks) or element.get("pubdate")
-                                    is not None):
-            if plain_seen:
-                continue
-            plain_seen = True
+        plain = not is_modified and not (_TIME_PUBLISHED.search(marks)
+                                         or element.get("pubdate") is not None)
+        if plain and plain_seen:
+            continue
         value = parse_date(element.get("datetime") or element.text_content())
         if value is not None:
+            plain_seen = plain_seen or plain
             yield value, "time", is_modified, page.zone(element)
