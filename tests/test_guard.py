@@ -1,7 +1,10 @@
 """The private-address guard: nothing is sent to loopback/private addresses unless allowed."""
 
 import ipaddress
+import shutil
 import socket
+import ssl
+import subprocess
 
 import pytest
 
@@ -133,3 +136,41 @@ def test_unknown_host_is_unreachable():
         result = fetcher.fetch("http://does-not-exist.example/")
     assert result.availability == "unreachable"
     assert result.error == "DNS: does-not-exist.example: Name or service not known"
+
+
+@pytest.fixture
+def tls_server(server, tmp_path):
+    """The loopback server speaking TLS with a self-signed certificate for
+    maken.wikiwijs.example; records the SNI names clients ask for."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=maken.wikiwijs.example",
+                    "-addext", "subjectAltName=DNS:maken.wikiwijs.example",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.sni = []
+    context.sni_callback = lambda sock, name, ctx: server.sni.append(name)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.cert = str(cert)
+    return server
+
+
+def test_tls_uses_the_host_name_while_connecting_to_the_pinned_address(tls_server):
+    port = tls_server.server_address[1]
+    tls_server.route("/les", "<p>veilig</p>")
+    internet = FakeInternet({"maken.wikiwijs.example": ["127.0.0.1"],
+                             "andere.example": ["127.0.0.1"]})
+    with Fetcher(settings(), resolver=internet) as fetcher:
+        untrusted = fetcher.fetch(f"https://maken.wikiwijs.example:{port}/les")
+        fetcher.session.verify = tls_server.cert  # trust the test certificate
+        trusted = fetcher.fetch(f"https://maken.wikiwijs.example:{port}/les")
+        wrong_name = fetcher.fetch(f"https://andere.example:{port}/les")
+    assert untrusted.availability == "unreachable"
+    assert untrusted.error.startswith("TLS:") and "certificate" in untrusted.error
+    assert trusted.availability == "ok" and "veilig" in trusted.text
+    assert "maken.wikiwijs.example" in tls_server.sni
+    assert wrong_name.availability == "unreachable" and wrong_name.error.startswith("TLS:")
+    assert tls_server.hits("/les") == 1
