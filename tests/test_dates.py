@@ -110,9 +110,11 @@ def test_site_footer_label_only_when_the_material_declares_nothing():
     assert declared(material + footer) == ("2021-05-01", "label")
 
 
-def test_script_text_is_not_a_label():
+def test_script_text_is_not_a_label_but_the_text_after_it_is():
     html = '<script>var s = "Laatst gewijzigd: 3 maart 2023";</script><p>Les</p>'
     assert declared(html) == (None, None)
+    html = '<p><script>var s = 1;</script>Laatst gewijzigd: 4 maart 2023</p>'
+    assert declared(html) == ("2023-03-04", "label")
 
 
 # --- <time>, JSON-LD, meta ---------------------------------------------------------------

@@ -56,7 +56,10 @@ def text_nodes(page: Page) -> list:
     body = page.body
     if body is None:
         return []
-    return [t for t in body.xpath(".//text()") if t.getparent().tag not in _INVISIBLE]
+    # A text's parent is the element it is the tail of for tails: only a script's own
+    # text is invisible, the text after </script> is not.
+    return [t for t in body.xpath(".//text()")
+            if not (t.is_text and t.getparent().tag in _INVISIBLE)]
 
 
 def labelled(texts: list, label: re.Pattern, *, whole: bool = False) -> Iterator[Labelled]:
