@@ -40,8 +40,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from bs4.dammit import EncodingDetector, UnicodeDammit
+from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import ProtocolError, ReadTimeoutError, SSLError
 
 from oermonitor import __version__, guard
 from oermonitor.models import FetchResult
@@ -83,7 +83,6 @@ class _Failure:
     availability: str
     error: str
     retryable: bool = False
-    status_code: int | None = None
 
 
 @dataclass
@@ -173,8 +172,8 @@ class Fetcher:
             if isinstance(outcome, _Failure):
                 return FetchResult(
                     url=url, availability=outcome.availability, error=outcome.error,
-                    final_url=current, status_code=outcome.status_code, hops=hops,
-                    permanent_redirect=_all_permanent(hops), tries=max(tries, 1))
+                    final_url=current, hops=hops, permanent_redirect=_all_permanent(hops),
+                    tries=tries)
             location = outcome.headers.get("location")
             if outcome.status not in REDIRECT_STATUSES or not location:
                 return self._result(url, outcome, hops, tries)
@@ -385,7 +384,7 @@ def _failure_from(exc: Exception, timeouts: tuple[float, float]) -> _Failure:
     text = str(exc)
     if "refused" in text.lower():
         return _Failure("unreachable", "connection refused")
-    if isinstance(exc, requests.exceptions.ContentDecodingError):
+    if isinstance(exc, requests.exceptions.ContentDecodingError | DecodeError):
         return _Failure("error", f"body could not be decoded: {_reason(exc)}")
     if isinstance(exc, requests.ConnectionError | ProtocolError | ConnectionError):
         return _Failure("unreachable", f"connection broken: {_reason(exc)}", retryable=True)

@@ -197,6 +197,14 @@ def test_reset_connection_is_retried_then_unreachable(server):
     assert server.hits("/reset") == 3
 
 
+def test_corrupt_gzip_body_is_an_error(server, fetcher):
+    url = server.route("/z", b"this is not gzip at all",
+                       headers={"Content-Encoding": "gzip"})
+    result = fetcher.fetch(url)
+    assert result.availability == "error"
+    assert result.error.startswith("body could not be decoded")
+
+
 @pytest.mark.parametrize("url", [
     "ftp://example.org/file", "mailto:someone@example.org", "not a url", "http://",
     "http://example.org:99999/", "javascript:alert(1)", "",
