@@ -349,6 +349,21 @@ def is_allowed(licence_id: str | None, allowed: tuple[str, ...]) -> bool:
     return licence_id.casefold() in wanted or found.family.casefold() in wanted
 
 
+def is_allowed_entry(entry: str) -> bool:
+    """Whether `entry` can stand in an `allowed_licences` list: a canonical id or
+    the family of one ("CC-BY", "CC0", "CC-PDM"), in any case."""
+    wanted = entry.strip().casefold()
+    if is_canonical(entry.strip().upper()):
+        return True
+    return any(wanted in (known.casefold(), (parts(known).family or "").casefold())
+               for known in _KNOWN_IDS)
+
+
+_KNOWN_IDS = (CC0, PDM, PUBLIC_DOMAIN, ALL_RIGHTS_RESERVED, *sorted(LEGACY), *(
+    _cc_id(set(("BY",) + extra)) for extra in
+    ((), ("SA",), ("NC",), ("ND",), ("NC", "SA"), ("NC", "ND"))))
+
+
 def refines(general: str | None, specific: str | None) -> bool:
     """Whether `specific` says the same licence as `general` with more detail:
     a version where there was none, a port where there was none, or a named

@@ -216,8 +216,12 @@ def row_problem(row: MaterialRow) -> str | None:
                     "(use YYYY-MM-DD or DD-MM-YYYY)")
         row.pilot_end_date = parsed
     if row.expected_licence and not licences.is_canonical(row.expected_licence):
-        return (f"expected_licence {row.expected_licence!r} is not a licence id "
-                "(for example CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0)")
+        # Spreadsheets say "cc-by-sa-4.0" or "CC BY 4.0": store the canonical id.
+        canonical = licences.canonical_from_text(row.expected_licence)
+        if canonical is None or canonical == licences.ALL_RIGHTS_RESERVED:
+            return (f"expected_licence {row.expected_licence!r} is not a licence id "
+                    "(for example CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0)")
+        row.expected_licence = canonical
     return None
 
 

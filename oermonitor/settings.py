@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from oermonitor import licences
 from oermonitor.errors import BadInput
 
 OPEN_LICENCE_FAMILIES = ("CC-BY", "CC-BY-SA", "CC0", "CC-PDM", "public-domain")
@@ -215,5 +216,10 @@ def _coerce(section: str, key: str, value, annotation: str, where: str, base: Pa
     if "tuple" in kind:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad("a list of strings")
+        if (section, key) == ("policy", "allowed_licences"):
+            unknown = [v for v in value if not licences.is_allowed_entry(v)]
+            if unknown:
+                raise BadInput(f"{where}: {label}: {unknown[0]!r} is not a licence id or "
+                               "family (for example CC-BY, CC-BY-SA, CC0, CC-BY-4.0)")
         return tuple(value)
     raise AssertionError(f"unhandled setting type {kind}")  # pragma: no cover

@@ -170,3 +170,23 @@ def test_five_thousand_rows(tmp_path):
     assert Store.open(db).count_materials() == 5000
     result, _ = invoke(tmp_path, "import", str(path))
     assert "unchanged 5000" in result.output
+
+
+def test_expected_licence_is_stored_as_canonical_id(tmp_path):
+    text = ("url,maintainer_email,pilot,expected_licence\n"
+            "https://x.nl/a,a@b.nl,P,cc-by-sa-4.0\nhttps://x.nl/b,a@b.nl,P,CC BY 3.0 NL\n"
+            "https://x.nl/c,a@b.nl,P,CC0-1.0\n")
+    result, db = invoke(tmp_path, "import", str(write(tmp_path, text)))
+    assert result.exit_code == 0, result.output
+    store = Store.open(db)
+    assert [store.material(u)["expected_licence"] for u in
+            ("https://x.nl/a", "https://x.nl/b", "https://x.nl/c")] == \
+        ["CC-BY-SA-4.0", "CC-BY-3.0-NL", "CC0-1.0"]
+
+
+def test_unknown_expected_licence_is_a_bad_row(tmp_path):
+    path = write(tmp_path, "url,maintainer_email,pilot,expected_licence\n"
+                           "https://x.nl/a,a@b.nl,P,open\n")
+    result, _ = invoke(tmp_path, "import", str(path))
+    assert result.exit_code == 1
+    assert f"{path}:2: expected_licence 'open' is not a licence id" in result.output

@@ -126,3 +126,12 @@ def test_private_networks_switch_from_environment(monkeypatch):
     assert not Settings().allow_private_networks
     monkeypatch.setenv("OERMONITOR_ALLOW_PRIVATE_NETWORKS", "1")
     assert Settings().allow_private_networks
+
+
+def test_allowed_licences_entries_are_checked(tmp_path):
+    good = write(tmp_path / "good.toml",
+                 "[policy]\nallowed_licences = ['CC-BY', 'cc0', 'CC-BY-SA-4.0', 'public-domain']\n")
+    assert load_settings(good).policy.allowed_licences[1] == "cc0"
+    bad = write(tmp_path / "bad.toml", "[policy]\nallowed_licences = ['CC-BY', 'open']\n")
+    with pytest.raises(BadInput, match=r"\[policy\] allowed_licences: 'open' is not a licence"):
+        load_settings(bad)
