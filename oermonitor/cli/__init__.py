@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import replace
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -103,6 +104,29 @@ def setup_logging(verbose: int, log_file: Path | None = None) -> None:
 
 
 pass_env = click.make_pass_decorator(Env)
+
+
+class IsoDate(click.ParamType):
+    """A `YYYY-MM-DD` option value; a bad one is bad input (exit 1), named by its option."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            label = param.opts[0] if param is not None and param.opts else "date"
+            raise BadInput(f"{label}: expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+DATE = IsoDate()
+
+
+def today_or(value: date | None) -> date:
+    """The `--today` value, else the local calendar date."""
+    return value or date.today()
 
 # Command modules register themselves on `main` when imported.
 from oermonitor.cli import (  # noqa: E402,F401

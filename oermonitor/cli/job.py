@@ -17,22 +17,13 @@ from pathlib import Path
 import click
 
 from oermonitor import demo, job
-from oermonitor.cli import Env, main, pass_env, setup_logging
+from oermonitor.cli import DATE, Env, main, pass_env, setup_logging, today_or
 from oermonitor.cli.overview import status
-from oermonitor.errors import BadInput, OperationalError
+from oermonitor.errors import OperationalError
 from oermonitor.lock import RunLock
 from oermonitor.store import utcnow
 
 PROGRESS_FROM = 20  # materials; shorter runs finish before a bar would help
-
-
-def parse_today(value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(f"--today: expected a date as YYYY-MM-DD, got {value!r}") from None
 
 
 class ProgressBar:
@@ -73,7 +64,7 @@ def _sigterm_as_interrupt():
 
 
 @main.command("run")
-@click.option("--today", metavar="YYYY-MM-DD",
+@click.option("--today", type=DATE,
               help="Evaluate staleness and reminders as of this date (checks happen now).")
 @click.option("--dry-run", is_flag=True,
               help="Check and record the checks, but send no email and record nothing as sent.")
@@ -83,10 +74,10 @@ def _sigterm_as_interrupt():
 @click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Append the log here instead of stderr. Default: [run] log_file.")
 @pass_env
-def run_command(env: Env, today: str | None, dry_run: bool, max_duration: float | None,
+def run_command(env: Env, today: date | None, dry_run: bool, max_duration: float | None,
                 log_file: Path | None) -> None:
     """The nightly job: check what is due, record it, send the emails."""
-    day = parse_today(today)
+    day = today_or(today)
     settings = env.settings
     log_file = log_file or settings.run.log_file
     if log_file:

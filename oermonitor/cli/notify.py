@@ -7,20 +7,19 @@ settings (`--test ADDRESS`) and to clear a bounce once an address works again.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import click
 
 from oermonitor import notify
-from oermonitor.cli import Env, main, pass_env
+from oermonitor.cli import DATE, Env, main, pass_env, today_or
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.lock import RunLock
 from oermonitor.store import utcnow
 
 
 @main.command("notify")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              metavar="YYYY-MM-DD", help="Evaluate problems and reminders as of this date.")
+@click.option("--today", type=DATE, default=None, help="Evaluate problems and reminders as of this date.")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; send and record nothing.")
 @click.option("--preview", is_flag=True,
               help="With --dry-run: print each email's subject and text.")
@@ -31,7 +30,7 @@ from oermonitor.store import utcnow
 @click.option("--clear-bounce", "clear_bounce", metavar="EMAIL",
               help="EMAIL works again: mail its maintainer again from the next run.")
 @pass_env
-def notify_command(env: Env, today: datetime | None, dry_run: bool, preview: bool,
+def notify_command(env: Env, today: date | None, dry_run: bool, preview: bool,
                    test_address: str | None, mark_bounced: str | None,
                    clear_bounce: str | None) -> None:
     """Send the digests that are due: each maintainer hears about their own materials
@@ -58,7 +57,7 @@ def notify_command(env: Env, today: datetime | None, dry_run: bool, preview: boo
         click.echo(f"{clear_bounce}: will get emails again" if found
                    else f"{clear_bounce}: was not marked as bounced")
         return
-    day = today.date() if today else date.today()
+    day = today_or(today)
     with RunLock(settings.database):  # never send alongside a nightly run
         report = notify.send_due(env.store, settings, day, now, dry_run=dry_run)
     _print(report, preview, settings, day)

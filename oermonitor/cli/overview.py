@@ -3,26 +3,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import click
 import orjson
 
 from oermonitor import history, report
-from oermonitor.cli import Env, main, pass_env
+from oermonitor.cli import DATE, Env, main, pass_env, today_or
 from oermonitor.errors import BadInput
 from oermonitor.store import utcnow
 
 STYLE = {"broken": {"fg": "red", "bold": True}, "licence_issue": {"fg": "magenta"},
          "stale": {"fg": "yellow"}, "failing": {"fg": "yellow"}, "moved": {"fg": "cyan"},
          "ok": {"fg": "green"}, "unchecked": {}}
-TODAY = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+TODAY = click.option("--today", type=DATE, default=None,
                      help="Judge as of this date (YYYY-MM-DD): a what-if view.")
 KEY = click.argument("key", metavar="ID_OR_URL")
-
-
-def _today(value: datetime | None) -> date:
-    return value.date() if value else date.today()
 
 
 def _styled(state: str, text: str | None = None) -> str:
@@ -47,7 +43,7 @@ def status(env: Env, today, pilot, maintainer, states, as_json, as_csv) -> None:
     """The overview: per pilot how materials stand, then what needs attention."""
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
-    day = _today(today)
+    day = today_or(today)
     records = report.overview(env.store, env.settings.policy, day, pilot=pilot,
                               maintainer=maintainer, states=tuple(states))
     if as_json:
@@ -95,7 +91,7 @@ def _print_status(records: list[dict], pilots: list[dict], day: date) -> None:
 @pass_env
 def show(env: Env, key, today, limit, as_json) -> None:
     """One material: who keeps it, what is wrong, and its history."""
-    detail = report.material_detail(env.store, env.settings.policy, key, _today(today), limit)
+    detail = report.material_detail(env.store, env.settings.policy, key, today_or(today), limit)
     if as_json:
         click.echo(orjson.dumps(detail, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE),
                    nl=False)
@@ -163,7 +159,7 @@ def confirm(env: Env, key, by, note) -> None:
 
 @main.command()
 @KEY
-@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]),
+@click.option("--until", type=DATE,
               help="Last day notifications stay paused (YYYY-MM-DD).")
 @click.option("--reason", help="Why (shown in the overview).")
 @click.option("--off", is_flag=True, help="Unmute now.")
@@ -177,11 +173,11 @@ def mute(env: Env, key, until, reason, off) -> None:
         return
     if until is None or not (reason or "").strip():
         raise BadInput("mute needs --until DATE and --reason TEXT (or --off)")
-    if until.date() < date.today():
-        raise BadInput(f"--until {until.date().isoformat()} is in the past")
-    env.store.update_material(material["id"], {"muted_until": until.date().isoformat(),
+    if until < date.today():
+        raise BadInput(f"--until {until.isoformat()} is in the past")
+    env.store.update_material(material["id"], {"muted_until": until.isoformat(),
                                                "mute_reason": reason.strip()})
-    click.echo(f"Muted #{material['id']} until {until.date().isoformat()}.")
+    click.echo(f"Muted #{material['id']} until {until.isoformat()}.")
 
 
 @main.command()
@@ -218,7 +214,7 @@ def review_every(env: Env, key, days, off) -> None:
 @pass_env
 def report_command(env: Env, html_path, today, pilot) -> None:
     """A self-contained HTML page for coordinators (state bars, attention list)."""
-    day = _today(today)
+    day = today_or(today)
     records = report.overview(env.store, env.settings.policy, day, pilot=pilot)
     pilots = report.pilot_summary(records, env.store.pilots())
     report.write_html(html_path, report.render_html(records, pilots, day))

@@ -1,0 +1,43 @@
+"""Things every command shares: help text, exit codes for bad arguments."""
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from oermonitor.cli import main
+
+
+def test_every_command_has_help_text():
+    runner = CliRunner()
+    commands = dict(main.commands)
+    for name, command in commands.items():
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert command.get_short_help_str().strip(), f"{name} has no help text"
+        for sub in getattr(command, "commands", {}):
+            assert runner.invoke(main, [name, sub, "--help"]).exit_code == 0
+
+
+@pytest.mark.parametrize("args", [
+    ["status", "--today", "30-11-2026"],
+    ["run", "--today", "tomorrow"],
+    ["notify", "--today", "2026-13-01", "--dry-run"],
+    ["report", "--html", "x.html", "--today", "x"],
+])
+def test_a_bad_date_is_bad_input_exit_1(tmp_path, args):
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "o.db"), *args])
+    assert result.exit_code == 1, result.output
+    assert "--today: expected a date as YYYY-MM-DD" in result.output
+
+
+def test_unknown_command_is_a_usage_error_exit_2():
+    assert CliRunner().invoke(main, ["frobnicate"]).exit_code == 2
+
+
+def test_python_dash_m_works(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "oermonitor", "--version"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0
+    assert done.stdout.startswith("oermonitor, version")
