@@ -9,7 +9,7 @@ with `oermonitor import`, and measures:
 
 throughput  `oermonitor run --dry-run` against lychee on the same URLs with the
             same concurrency and no per-host delay: wall time, CPU per page,
-            peak memory (rusage of each child), and the latency bound
+            peak memory (VmHWM of each child), and the latency bound
             N x latency / concurrency that no checker can beat.
 extract     CPU per 40 KB page for `extract.extract` alone, median of many
             runs, with the share of each extractor.
@@ -32,7 +32,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,18 +68,53 @@ class Measured:
 
 
 def measure(cmd: list[str], cwd: Path, name: str) -> Measured:
-    """Run `cmd` to completion; its own rusage comes from wait4 (not the whole family's)."""
+    """Run `cmd` to completion: wall time, its own CPU (wait4), its peak memory."""
     out, err = cwd / f"{name}.out", cwd / f"{name}.err"
     start = time.perf_counter()
     with out.open("wb") as stdout, err.open("wb") as stderr:
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=stderr)
-        _, status, usage = os.wait4(proc.pid, 0)
+        with PeakWatch(proc.pid) as peak:
+            _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         tail = err.read_text(errors="replace")[-2000:]
         raise BenchError(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{tail}")
-    return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out)
+    return Measured(wall, usage.ru_utime + usage.ru_stime, peak.kilobytes / 1024, out)
+
+
+class PeakWatch(threading.Thread):
+    """Polls a child's VmHWM (peak resident set of its own address space).
+
+    Not `ru_maxrss`: on Linux a child's ru_maxrss starts from its parent's peak
+    at exec, so after the harness itself held 100,000 status rows every later
+    child would seem to use that much. VmHWM only grows, so the last reading
+    before the child exits is its peak (within one polling interval; a child
+    that ends before the first reading shows 0).
+    """
+
+    def __init__(self, pid: int, interval: float = 0.02):
+        super().__init__(daemon=True)
+        self.path = Path(f"/proc/{pid}/status")
+        self.interval = interval
+        self.kilobytes = 0
+        self.finished = threading.Event()
+
+    def run(self) -> None:
+        while not self.finished.is_set():
+            with suppress(OSError):
+                for line in self.path.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.kilobytes = max(self.kilobytes, int(line.split()[1]))
+            self.finished.wait(self.interval)
+
+    def __enter__(self) -> PeakWatch:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.finished.set()
+        self.join()
 
 
 def oermonitor(config: Path, *args: str) -> list[str]:
