@@ -135,3 +135,18 @@ def test_allowed_licences_entries_are_checked(tmp_path):
     bad = write(tmp_path / "bad.toml", "[policy]\nallowed_licences = ['CC-BY', 'open']\n")
     with pytest.raises(BadInput, match=r"\[policy\] allowed_licences: 'open' is not a licence"):
         load_settings(bad)
+
+
+def test_the_example_config_names_every_setting():
+    """config/oermonitor.toml documents every setting the code knows (commented or not)."""
+    import dataclasses
+    import re
+
+    from oermonitor.settings import _SECTIONS
+
+    text = (Path(__file__).parent.parent / "config" / "oermonitor.toml").read_text()
+    missing = [f"[{section}] {field.name}" for section, cls in _SECTIONS.items()
+               for field in dataclasses.fields(cls)
+               if not re.search(rf"^#?\s*{'from' if field.name == 'from_' else field.name}\s*=",
+                                text, re.M)]
+    assert missing == []
