@@ -14,6 +14,7 @@ stays material; navigation, sidebars and menus are site chrome wherever they are
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 
 import lxml.html
@@ -30,6 +31,27 @@ _CHROME_MARKS = ("contentinfo", "navigation", "banner", "site-header", "site-foo
                  "page-footer", "page-header", "global-footer", "global-header")
 
 
+_local = threading.local()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    """lxml.html's parser with a C-level element class lookup, one per thread.
+
+    lxml.html's default lookup calls back into Python for each element proxy
+    (about 1,700 per 40 KB page, 12% of extraction). Here every element is a
+    plain `HtmlElement` (text_content, drop_tree, ... all work; the form-field
+    classes are not needed). An lxml parser must not be shared between threads.
+    """
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = lxml.html.HTMLParser()
+        parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+            element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+            pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+        _local.parser = parser
+    return parser
+
+
 @dataclass
 class Page:
     url: str
@@ -41,10 +63,11 @@ class Page:
         if not text or not text.strip():
             text = "<html></html>"
         try:
-            root = lxml.html.document_fromstring(text)
+            root = lxml.html.document_fromstring(text, parser=_parser())
         except (etree.ParserError, ValueError):
             # ValueError: a str with an XML encoding declaration; retry as bytes
-            root = lxml.html.document_fromstring(text.encode("utf-8", "replace"))
+            root = lxml.html.document_fromstring(text.encode("utf-8", "replace"),
+                                                 parser=_parser())
         return cls(url=url, root=root, headers=headers or {})
 
     @property
