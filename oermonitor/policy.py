@@ -24,9 +24,9 @@ so the overview never replays the check history:
 
 Rules worth knowing (the README explains them to coordinators):
 - A failed check is `failing`; `failures_before_broken` failures in a row make it
-  `broken`. Refusals that usually mean "no bots" (403, 429, robots.txt) count as
-  failures but make a material broken only once they have also lasted
-  `blocked_days_before_broken` days: bot-blocking must not look like a dead link.
+  `broken`. With `blocked_days_before_broken` above 0, refusals that usually mean
+  "no bots" (403, 429, robots.txt) make a material broken only once they have also
+  lasted that many days, so bot-blocking need not look like a dead link.
 - A failed check is never a licence change: it neither confirms nor resets one.
 - The first successful check sets the licence baseline; after that a new licence
   state counts only once seen on two consecutive successful checks.

@@ -215,14 +215,25 @@ def row_problem(row: MaterialRow) -> str | None:
             return (f"pilot_end_date {row.pilot_end_date!r} is not a date "
                     "(use YYYY-MM-DD or DD-MM-YYYY)")
         row.pilot_end_date = parsed
-    if row.expected_licence and not licences.is_canonical(row.expected_licence):
-        # Spreadsheets say "cc-by-sa-4.0" or "CC BY 4.0": store the canonical id.
-        canonical = licences.canonical_from_text(row.expected_licence)
-        if canonical is None or canonical == licences.ALL_RIGHTS_RESERVED:
+    if row.expected_licence:
+        canonical = licence_id(row.expected_licence)
+        if canonical is None:
             return (f"expected_licence {row.expected_licence!r} is not a licence id "
                     "(for example CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0)")
         row.expected_licence = canonical
     return None
+
+
+def licence_id(text: str) -> str | None:
+    """A canonical licence id as spreadsheets spell it: `cc-by-sa-4.0`, `CC BY 3,0 NL`.
+
+    Only the spelling is forgiven; an id that is not one (`CC-BY-99`) stays an error.
+    """
+    text = text.strip()
+    if licences.is_canonical(text) or licences.is_canonical(text.lower()):
+        return text if licences.is_canonical(text) else text.lower()
+    spelled = re.sub(r"[\s_]+", "-", text.upper().replace(",", "."))
+    return spelled if licences.is_canonical(spelled) else None
 
 
 def cross_row_problems(rows: list[MaterialRow], where: str) -> list[str]:

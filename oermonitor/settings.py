@@ -44,7 +44,7 @@ class PolicySettings:
     failures_before_broken: int = 2
     # 403/429/robots.txt refusals often mean "no bots", not "gone": they make a material
     # broken only once they have lasted this many days (and failures_before_broken checks).
-    blocked_days_before_broken: int = 14
+    blocked_days_before_broken: int = 0  # opt-in grace for bot-blocking refusals
     allowed_licences: tuple[str, ...] = OPEN_LICENCE_FAMILIES
     recheck_after_hours: float = 20.0
     retry_failing_after_hours: float = 4.0

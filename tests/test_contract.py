@@ -1,9 +1,9 @@
-"""The public interface (shared/CONTRACT.md), checked from outside.
+"""The public interface (the project contract), checked from outside.
 
 Every test drives `python -m oermonitor` as a subprocess, exactly as a user or
 cron would: a settings file, a CSV, a real HTTP server and a real SMTP server on
 loopback. Nothing inside the package is imported, so these tests pin the
-contract, not the design. Known violations stay here as strict xfails.
+contract, not the design.
 """
 
 from __future__ import annotations
@@ -826,9 +826,6 @@ def test_demo_runs_offline_quickly(tmp_path):
 # -- probes at the edges of the contract ------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="403/429/robots refusals need blocked_days_before_broken "
-                   "(14) days besides failures_before_broken checks: the contract defines "
-                   "failing as fewer than failures_before_broken failures in a row")
 def test_forbidden_counts_towards_broken_like_any_failure(site, tmp_path):
     url = site.route("/p1/forbidden", "<h1>Forbidden</h1>", status=403)
     setup_run(tmp_path, None, [material(url, "f@school.example")],
@@ -934,8 +931,6 @@ def test_import_unreadable_expected_licence_is_a_bad_row(tmp_path):
     assert "lic.csv:2:" in err
 
 
-@pytest.mark.xfail(strict=True, reason="a mistyped licence id (CC-BY-99) is silently stored as "
-                   "the versionless family CC-BY: no FILE:LINE error, no warning")
 def test_import_mistyped_licence_id_is_not_silently_changed(tmp_path):
     write_config(tmp_path)
     write_csv(tmp_path / "lic.csv", [material("https://example.org/a", "a@school.example",
@@ -970,15 +965,12 @@ def test_soft_404_in_english_and_pdf_is_ok(site, tmp_path):
     assert [o["availability"] for o in objs] == ["missing", "ok"]
 
 
-@pytest.mark.xfail(strict=True, reason="`status` in a folder without settings creates an empty "
-                   "oermonitor.db there (a read-only look leaves a file behind)")
 def test_read_only_commands_create_no_database(tmp_path):
     proc = om(tmp_path, "status", check=0)
     assert "import" in proc.stdout
     assert not (tmp_path / "oermonitor.db").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="confirm --by accepts any text as the email")
 def test_confirm_with_bad_email_is_bad_input(tmp_path):
     write_config(tmp_path)
     one_row_csv(tmp_path)
@@ -992,9 +984,8 @@ xml:lang="x-none">http://purl.edustandaard.nl/copyrightsandotherrestrictions_nll
 </czp:copyrightandotherrestrictions></czp:rights></czp:lom>"""
 
 
-@pytest.mark.xfail(strict=True, reason="`licence_mismatch` (catalogue vs page licence) appears "
-                   "in `problems`, a value outside the contract's list")
-def test_problems_use_only_contract_names(site, tmp_path):
+def test_catalogue_and_page_licence_disagreeing_is_licence_mismatch(site, tmp_path):
+    """Issue #10 adds `licence_mismatch` to the contract's problems (state licence_issue)."""
     page = site.route("/p7/sa", wikiwijs(title="Andere licentie", wid=1003))
     record = RECORD.format(title="Andere licentie", loc=page, pos=1).replace("</czp:lom>", RIGHTS)
     endpoint = site.route("/p7/sruns", SRU.format(records=record).replace(
@@ -1005,6 +996,5 @@ def test_problems_use_only_contract_names(site, tmp_path):
     om(tmp_path, "run", check=0)
     [item] = status(tmp_path)
     assert item["licence"] == "CC-BY-SA-4.0"
-    allowed = {"broken", "failing", "moved", "licence_missing", "licence_changed",
-               "licence_not_open", "stale"}
-    assert set(item["problems"]) <= allowed, item["problems"]
+    assert item["problems"] == ["licence_mismatch"]
+    assert item["state"] == "licence_issue"

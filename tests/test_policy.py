@@ -63,7 +63,18 @@ def test_success_resets_the_failure_streak(h):
 
 
 @pytest.mark.parametrize("refusal", ["forbidden", "rate_limited", "blocked_by_robots"])
-def test_bot_blocking_refusals_turn_broken_only_after_they_last(h, refusal):
+def test_refusals_are_failures_like_any_other_by_default(h, refusal):
+    mid = h.add()
+    h.check(mid, "2025-03-01", refusal, status=403)
+    assert h.assess(mid, "2025-03-01").state == "failing"
+    h.check(mid, "2025-03-02", refusal, status=403)
+    assert h.assess(mid, "2025-03-02").state == "broken"
+
+
+@pytest.mark.parametrize("refusal", ["forbidden", "rate_limited", "blocked_by_robots"])
+def test_bot_blocking_refusals_can_be_given_time_before_broken(h, refusal):
+    h.settings = replace(h.settings, policy=replace(h.settings.policy,
+                                                    blocked_days_before_broken=14))
     mid = h.add()
     for day in ("2025-03-01", "2025-03-02", "2025-03-08"):
         h.check(mid, day, refusal, status=403)
@@ -75,6 +86,8 @@ def test_bot_blocking_refusals_turn_broken_only_after_they_last(h, refusal):
 
 
 def test_hard_failures_after_refusals_count_on_their_own(h):
+    h.settings = replace(h.settings, policy=replace(h.settings.policy,
+                                                    blocked_days_before_broken=14))
     mid = h.add()
     h.check(mid, "2025-03-01", "forbidden")
     h.check(mid, "2025-03-02", "missing")

@@ -43,9 +43,18 @@ class Env:
     def store(self) -> Store:
         return Store.open(self.settings.database)
 
+    @cached_property
+    def reader(self) -> Store:
+        """The store for commands that only look: before the first import there is no
+        database yet, and looking should not create one."""
+        if not self.settings.database.exists():
+            return Store.memory()
+        return self.store
+
     def close(self) -> None:
-        if "store" in self.__dict__:
-            self.store.close()
+        for name in ("reader", "store"):
+            if name in self.__dict__:
+                self.__dict__.pop(name).close()
 
 
 class Group(click.Group):

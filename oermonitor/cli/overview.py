@@ -8,7 +8,7 @@ from datetime import date
 import click
 import orjson
 
-from oermonitor import history, report
+from oermonitor import history, registry, report
 from oermonitor.cli import DATE, Env, main, pass_env, today_or
 from oermonitor.errors import BadInput
 from oermonitor.store import utcnow
@@ -44,14 +44,14 @@ def status(env: Env, today, pilot, maintainer, states, as_json, as_csv) -> None:
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
     day = today_or(today)
-    records = report.overview(env.store, env.settings.policy, day, pilot=pilot,
+    records = report.overview(env.reader, env.settings.policy, day, pilot=pilot,
                               maintainer=maintainer, states=tuple(states))
     if as_json:
         click.echo(report.to_json(records), nl=False)
     elif as_csv:
         click.echo(report.to_csv(records).encode("utf-8-sig"), nl=False)
     else:
-        _print_status(records, report.pilot_summary(records, env.store.pilots()), day)
+        _print_status(records, report.pilot_summary(records, env.reader.pilots()), day)
 
 
 def _print_status(records: list[dict], pilots: list[dict], day: date) -> None:
@@ -91,7 +91,7 @@ def _print_status(records: list[dict], pilots: list[dict], day: date) -> None:
 @pass_env
 def show(env: Env, key, today, limit, as_json) -> None:
     """One material: who keeps it, what is wrong, and its history."""
-    detail = report.material_detail(env.store, env.settings.policy, key, today_or(today), limit)
+    detail = report.material_detail(env.reader, env.settings.policy, key, today_or(today), limit)
     if as_json:
         click.echo(orjson.dumps(detail, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE),
                    nl=False)
@@ -152,8 +152,10 @@ def _event(e: dict) -> str:
 @pass_env
 def confirm(env: Env, key, by, note) -> None:
     """Record that the material is still current: resets its stale clock."""
+    if by and (problem := registry.email_problem("--by", by)):
+        raise BadInput(problem)
     material = report.find_material(env.store, key)
-    history.confirm(env.store, material, by, note, utcnow())
+    history.confirm(env.store, material, by and by.lower(), note, utcnow())
     click.echo(f"Confirmed #{material['id']} {material['url']} as current.")
 
 
@@ -215,7 +217,7 @@ def review_every(env: Env, key, days, off) -> None:
 def report_command(env: Env, html_path, today, pilot) -> None:
     """A self-contained HTML page for coordinators (state bars, attention list)."""
     day = today_or(today)
-    records = report.overview(env.store, env.settings.policy, day, pilot=pilot)
-    pilots = report.pilot_summary(records, env.store.pilots())
+    records = report.overview(env.reader, env.settings.policy, day, pilot=pilot)
+    pilots = report.pilot_summary(records, env.reader.pilots())
     report.write_html(html_path, report.render_html(records, pilots, day))
     click.echo(f"Wrote {html_path} ({len(records)} materials).")
