@@ -9,6 +9,10 @@ in the calling thread as soon as it completes, so a run killed at any moment
 loses at most the checks in flight and the next run simply continues. Then the
 notifier sends what is due, and old history is compacted.
 
+From `EXTRACT_POOL_FROM` due materials on, pages are read in worker processes
+(`checker.ExtractPool`, one per CPU): the fetch threads only fetch, and the
+reading of pages runs on every core. Shorter runs stay in one process.
+
 Failing materials come back sooner than healthy ones: after n failures in a row
 the next check is due `retry_failing_after_hours * 2**(n-1)` later, capped at
 `recheck_after_hours`.
@@ -35,6 +39,9 @@ from oermonitor.store import Store, iso, loads, utcnow
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (done, total)
+# Due materials from which extraction runs in worker processes; below it, the
+# processes' start-up costs more than they save.
+EXTRACT_POOL_FROM = 50
 
 
 @dataclass
@@ -84,7 +91,8 @@ class RunReport:
 def run(store: Store, settings: Settings, *, today: date, now: datetime,
         dry_run: bool = False, max_duration: float | None = None,
         progress: Progress | None = None,
-        clock: Callable[[], datetime] = utcnow) -> RunReport:
+        clock: Callable[[], datetime] = utcnow,
+        extract_pool_from: int = EXTRACT_POOL_FROM) -> RunReport:
     """One run of the job. `now` selects what is due; `clock` stamps each check.
 
     `max_duration` (seconds; default `settings.run.max_duration`, 0 = none) stops
@@ -92,6 +100,7 @@ def run(store: Store, settings: Settings, *, today: date, now: datetime,
     `notify_error` after everything else was recorded; the caller decides the
     exit code. `dry_run` still checks and records the checks (they are facts),
     but sends nothing, records nothing as sent and does not compact.
+    `extract_pool_from`: see the module doc.
     """
     started = time.monotonic()
     budget = settings.run.max_duration if max_duration is None else max_duration
@@ -103,7 +112,7 @@ def run(store: Store, settings: Settings, *, today: date, now: datetime,
         report.due = len(due)
         log.info("run %s: %d materials due", report.run_id, len(due))
         _check_all(store, settings, due, report, deadline=deadline, progress=progress,
-                   clock=clock)
+                   clock=clock, pool=len(due) >= extract_pool_from)
         _notify(store, settings, report, today=today, now=clock())
         if not dry_run:
             report.compacted = compact(store, settings, clock())
@@ -123,17 +132,20 @@ def run(store: Store, settings: Settings, *, today: date, now: datetime,
 
 def _check_all(store: Store, settings: Settings, due: list[dict], report: RunReport, *,
                deadline: float | None, progress: Progress | None,
-               clock: Callable[[], datetime]) -> None:
+               clock: Callable[[], datetime], pool: bool) -> None:
     """Check `due` concurrently; record each in this thread as it completes."""
     previous = {m["id"]: previous_facts(m, store.checks(m["id"], limit=1)) for m in due}
     fetcher = Fetcher(settings)
+    # The pool forks its workers now, before the scheduler starts any thread.
+    extract_pool = checker.ExtractPool() if pool else None
+    extractor = extract_pool.extract if extract_pool else checker.extract
 
     def work(material: dict) -> tuple[FetchResult, Facts]:
         # Runs in a worker thread: no database access here. An exception is logged
         # and reported by the scheduler without stopping the other checks.
         return checker.check(fetcher, material["url"], etag=material["etag"],
                              last_modified=material["http_last_modified"],
-                             previous=previous[material["id"]])
+                             previous=previous[material["id"]], extractor=extractor)
 
     def on_done(material: dict, outcome: tuple[FetchResult, Facts]) -> None:
         _record(store, settings, material, *outcome, report=report, now=clock())
@@ -149,6 +161,8 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
             deadline=deadline, on_done=on_done)
     finally:
         fetcher.close()
+        if extract_pool:
+            extract_pool.close()
     report.errors = [f"{m['url']}: {exc!r}" for m, exc in schedule.failed]
     report.postponed = len(schedule.not_started)
     if report.postponed:

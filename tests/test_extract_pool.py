@@ -1,0 +1,159 @@
+"""Extraction in worker processes: same facts as in-process, and no process left behind."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from oermonitor import job
+from oermonitor.checker import ExtractPool
+from oermonitor.extract import extract
+from oermonitor.models import FetchResult
+from oermonitor.registry import MaterialRow, register
+from oermonitor.settings import load_settings
+from oermonitor.store import Store, utcnow
+from tests.test_job import PAGE, slow, start_run, wait_for_checks, write_config
+
+PAGES = Path(__file__).parent / "pages"
+TODAY = date(2026, 3, 2)
+# What differs between two runs of the same checks, whoever extracted.
+VARYING = ("id", "material_id", "run_id", "checked_at", "elapsed_ms")
+
+
+def page_result(name: str) -> FetchResult:
+    text = (PAGES / name).read_text(encoding="utf-8")
+    return FetchResult(url=f"https://example.org/{name}", availability="ok",
+                       final_url=f"https://example.org/{name}", status_code=200,
+                       headers={"content-type": "text/html"}, body=text.encode(), text=text,
+                       content_type="text/html", fetched_at=datetime(2026, 3, 2, tzinfo=UTC))
+
+
+def routes(server) -> list[str]:
+    return [
+        server.route("/wikiwijs", (PAGES / "wikiwijs_arrangement.html").read_text("utf-8")),
+        server.route("/article", (PAGES / "generic_article.html").read_text("utf-8")),
+        server.route("/plain", PAGE.format(title="Breuken")),
+        server.route("/soft404", "<html><head><title>Pagina niet gevonden</title></head>"
+                                 "<body><h1>Pagina niet gevonden</h1></body></html>"),
+        server.route("/file.pdf", b"%PDF-1.4 lesbrief", content_type="application/pdf",
+                     headers={"Last-Modified": "Tue, 03 Mar 2020 10:00:00 GMT"}),
+        server.route("/gone", status=404),
+    ]
+
+
+def recorded(tmp_path: Path, urls: list[str], **options) -> list[dict]:
+    tmp_path.mkdir()
+    settings = load_settings(write_config(tmp_path))
+    with Store.open(settings.database) as store:
+        register(store, [MaterialRow(url=u, maintainer_email="keeper@school.example",
+                                     pilot="Pilot") for u in urls], utcnow())
+        report = job.run(store, settings, today=TODAY, now=utcnow(), **options)
+        assert report.checked == len(urls) and not report.errors
+        checks = [check for m in store.materials_view() for check in store.checks(m["id"])]
+    return sorted(({k: v for k, v in check.items() if k not in VARYING} for check in checks),
+                  key=lambda check: check["url"])
+
+
+def test_a_run_with_the_pool_records_what_in_process_extraction_records(server, tmp_path):
+    urls = routes(server)
+    assert len(urls) < job.EXTRACT_POOL_FROM  # the default run stays in one process
+    in_process = recorded(tmp_path / "one", urls)
+    pooled = recorded(tmp_path / "pool", urls, extract_pool_from=1)
+    assert pooled == in_process
+    by_url = {check["url"]: check for check in pooled}
+    assert by_url[urls[0]]["licence"] and by_url[urls[0]]["platform_id"]
+    assert by_url[urls[3]]["availability"] == "missing"
+
+
+def test_a_dead_worker_means_extraction_in_process(caplog):
+    result = page_result("wikiwijs_arrangement.html")
+    with ExtractPool(processes=1) as pool:
+        assert pool.extract(result) == extract(result)
+        for worker in multiprocessing.active_children():
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.join(5)
+        assert pool.extract(result) == extract(result)
+        assert pool.extract(result) == extract(result)
+    assert "extracting in-process" in caplog.text
+
+
+def test_workers_end_when_their_parent_is_killed(tmp_path):
+    script = textwrap.dedent("""
+        import multiprocessing, time
+        from oermonitor.checker import ExtractPool
+        pool = ExtractPool(processes=2)
+        print(*[p.pid for p in multiprocessing.active_children()], flush=True)
+        time.sleep(60)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                              env=dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1])))
+    try:
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(workers) == 2 and all(alive(pid) for pid in workers)
+    finally:
+        parent.kill()
+        parent.communicate(timeout=10)
+    assert gone(workers)
+
+
+def test_sigterm_ends_a_pooled_run_as_interrupted_with_its_workers(server, tmp_path):
+    urls = [server.route(f"/t{i}", handler=slow(0.1, PAGE.format(title=f"T{i}")))
+            for i in range(job.EXTRACT_POOL_FROM)]
+    config = write_config(tmp_path)
+    settings = load_settings(config)
+    with Store.open(settings.database) as store:
+        register(store, [MaterialRow(url=u, maintainer_email="keeper@school.example",
+                                     pilot="Pilot") for u in urls], utcnow())
+    proc = start_run(config)
+    try:
+        wait_for_checks(settings.database, 1)
+        workers = children(proc.pid)
+        assert workers
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert gone(workers)
+    with Store.open(settings.database) as store:
+        assert store.runs()[0]["status"] == "interrupted"
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def gone(pids: list[int], timeout: float = 5) -> bool:
+    give_up = time.monotonic() + timeout
+    while any(alive(pid) for pid in pids):
+        if time.monotonic() > give_up:
+            return False
+        time.sleep(0.05)
+    return True
