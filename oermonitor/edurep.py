@@ -36,6 +36,7 @@ from oermonitor.errors import BadInput, OperationalError
 from oermonitor.guard import BlockedAddress, PinnedAdapter, ResolveFailed, Resolver
 from oermonitor.settings import Settings
 from oermonitor.store import Store
+from oermonitor.validate import url_problem
 
 DEFAULT_ENDPOINT = "https://wszoeken.edurep.kennisnet.nl/edurep/sruns"
 DEFAULT_OAI_ENDPOINT = "https://wszoeken.edurep.kennisnet.nl/edurep/oai"
@@ -388,7 +389,7 @@ def to_rows(records: list[CatalogueRecord], *, pilot: str, maintainer_email: str
         if not record.url:
             skipped.append(Skipped(record, "no technical/location"))
             continue
-        problem = registry.url_problem(record.url)
+        problem = url_problem(record.url)
         if problem:
             skipped.append(Skipped(record, problem))
             continue

@@ -335,7 +335,7 @@ def openness(licence_id: str | None) -> str:
     return "open" if found.family in OPEN_FAMILIES else "restricted"
 
 
-_OPENNESS_RANK = {"open": 3, "restricted": 2, "closed": 1, "unknown": 0}
+OPENNESS_RANK = {"open": 3, "restricted": 2, "closed": 1, "unknown": 0}
 
 
 def is_allowed(licence_id: str | None, allowed: tuple[str, ...]) -> bool:
@@ -412,5 +412,5 @@ def classify_change(old: str | None, new: str | None, *, old_scope: str | None =
         return LicenceChange("unchanged")
     if refines(before, after) or refines(after, before):
         return LicenceChange("refined")
-    down = _OPENNESS_RANK[openness(after)] < _OPENNESS_RANK[openness(before)]
+    down = OPENNESS_RANK[openness(after)] < OPENNESS_RANK[openness(before)]
     return LicenceChange("changed", openness_down=down)

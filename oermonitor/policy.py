@@ -229,8 +229,9 @@ def _licence_problems(material: dict, t: dict, settings: PolicySettings) -> list
             "openness_down": bool(_change(baseline, licence).openness_down)}))
     expected = material.get("expected_licence")
     openness = _openness(licence)
-    if not _allowed(licence, settings.allowed_licences) or (
-            expected and openness != _openness(expected)):
+    as_expected = bool(expected) and _kind(expected, licence) in ("unchanged", "refined")
+    less_open = bool(expected) and licences.OPENNESS_RANK[openness] < licences.OPENNESS_RANK[_openness(expected)]
+    if less_open or not (as_expected or _allowed(licence, settings.allowed_licences)):
         problems.append(Problem("licence_not_open", since, {
             "licence": licence, "openness": openness, "expected": expected}))
     catalogue = material.get("catalogue_licence")

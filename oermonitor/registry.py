@@ -15,16 +15,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from oermonitor import licences
 from oermonitor.errors import BadInput
 from oermonitor.extract import platforms
 from oermonitor.store import Store, iso
+from oermonitor.validate import email_problem, url_problem
 
 REQUIRED = ("url", "maintainer_email", "pilot")
 OPTIONAL = ("title", "maintainer_name", "pilot_end_date", "coordinator_email", "expected_licence")
-_EMAIL = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[A-Za-z]{2,}$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NL_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 CATALOGUE_FIELDS = ("catalogue_id", "catalogue_licence", "catalogue_date")
@@ -169,30 +168,6 @@ def parse_date(text: str) -> str | None:
         return date(int(y), int(m), int(d)).isoformat()
     except ValueError:
         return None
-
-
-def url_problem(url: str) -> str | None:
-    if not url:
-        return "url is empty"
-    if any(c.isspace() for c in url):
-        return f"url contains spaces: {url!r}"
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https"):
-        return f"url must start with http:// or https://: {url!r}"
-    try:
-        parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
-        return f"url has an invalid port: {url!r}"
-    if not parts.hostname or "." not in parts.hostname and parts.hostname != "localhost" \
-            and not parts.hostname.startswith("["):
-        return f"url has no valid host: {url!r}"
-    return None
-
-
-def email_problem(label: str, value: str) -> str | None:
-    if not _EMAIL.match(value):
-        return f"{label} is not a valid email address: {value!r}"
-    return None
 
 
 def row_problem(row: MaterialRow) -> str | None:

@@ -305,6 +305,8 @@ def write_html(path: str | Path, html: str) -> None:
     path = Path(path)
     if not path.parent.is_dir():
         raise BadInput(f"{path}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise BadInput(f"{path}: is a folder; name the report file, e.g. {path / 'overzicht.html'}")
     try:
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:

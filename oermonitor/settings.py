@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from email.utils import parseaddr
 from pathlib import Path
 
 from oermonitor import licences
 from oermonitor.errors import BadInput
+from oermonitor.validate import email_problem
 
 OPEN_LICENCE_FAMILIES = ("CC-BY", "CC-BY-SA", "CC0", "CC-PDM", "public-domain")
 
@@ -207,6 +209,10 @@ def _coerce(section: str, key: str, value, annotation: str, where: str, base: Pa
         choices = _CHOICES.get((section, key))
         if choices and value not in choices:
             raise bad("one of " + ", ".join(choices))
+        if (section, key) == ("smtp", "from"):
+            _, addr = parseaddr(value)
+            if email_problem(label, addr or value):
+                raise bad('an email address, optionally with a name: "oermonitor <x@school.nl>"')
         return value
     if "Path" in kind:
         if not isinstance(value, str) or not value.strip():

@@ -224,8 +224,27 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        with self.db.atomic():
+        """One write transaction; nested ones become savepoints.
+
+        The outer one starts with BEGIN IMMEDIATE: it waits (busy timeout) for other
+        writers up front, instead of failing at once when a read inside it would
+        later have to become a write. A database still locked after the timeout is
+        an operational failure, not a traceback.
+        """
+        if self.db.conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(f"{self.path}: database is locked ({exc})") from None
+        try:
             yield self
+        except BaseException:
+            self.db.conn.rollback()
+            raise
+        self.db.execute("COMMIT")
 
     # -- registry --------------------------------------------------------------
 
@@ -282,7 +301,8 @@ class Store:
     def material(self, key: str | int) -> dict | None:
         """A material by id (number) or URL, with its pilot and maintainer joined in."""
         text = str(key).strip()
-        where, params = ("m.id = ?", [int(text)]) if text.isdigit() else ("m.url = ?", [text])
+        is_id = text.isdigit() and len(text) < 19  # beyond SQLite's integers: no such id
+        where, params = ("m.id = ?", [int(text)]) if is_id else ("m.url = ?", [text])
         rows = list(self.materials_view(where, params))
         return rows[0] if rows else None
 
@@ -357,7 +377,7 @@ class Store:
 
     def record_check(self, material_id: int, check_row: dict, material_update: dict) -> int:
         """Insert a check and update the material's snapshot in one transaction."""
-        with self.db.atomic():
+        with self.transaction():
             check_id = self.db["checks"].insert(dict(check_row, material_id=material_id)).last_pk
             self.db["materials"].update(material_id, material_update)
         return check_id
@@ -425,7 +445,7 @@ class Store:
 
     def start_run(self, now: datetime, today: str, dry_run: bool) -> int:
         """Log a run as running; a leftover running row is from a killed run."""
-        with self.db.atomic():
+        with self.transaction():
             self.db.execute("update runs set status = 'interrupted' where status = 'running'")
             return self.db["runs"].insert(
                 {"started_at": iso(now), "today": today, "dry_run": int(dry_run),
@@ -433,7 +453,7 @@ class Store:
 
     def finish_run(self, run_id: int, now: datetime, status: str, checked: int,
                    emails: int, summary: dict) -> None:
-        with self.db.atomic():
+        with self.transaction():
             self.db["runs"].update(run_id, {
                 "finished_at": iso(now), "status": status, "checked": checked,
                 "emails": emails, "summary": json.dumps(summary, sort_keys=True)})
@@ -471,7 +491,7 @@ class Store:
                   and content_hash is prev_content_hash
             )
         """
-        with self.db.atomic():
+        with self.transaction():
             return self.db.execute(sql, [iso(before)]).rowcount
 
 

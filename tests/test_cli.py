@@ -41,3 +41,18 @@ def test_python_dash_m_works(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert done.returncode == 0
     assert done.stdout.startswith("oermonitor, version")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--db", "{dir}", "status"], "is a folder, not a database file"),
+    (["--config", "{dir}", "status"], "cannot read settings file"),
+    (["--db", "{db}", "import", "{dir}"], "is a folder, not a CSV file"),
+    (["--db", "{db}", "report", "--html", "{dir}"], "is a folder"),
+])
+def test_a_folder_where_a_file_belongs_is_bad_input(tmp_path, args, message):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    args = [a.format(dir=folder, db=tmp_path / "o.db") for a in args]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert message in result.output

@@ -190,3 +190,39 @@ def test_unknown_expected_licence_is_a_bad_row(tmp_path):
     result, _ = invoke(tmp_path, "import", str(path))
     assert result.exit_code == 1
     assert f"{path}:2: expected_licence 'open' is not a licence id" in result.output
+
+
+@pytest.mark.parametrize("row, reason", [
+    ("http://[::1/x,a@b.nl,P", "url is malformed"),
+    ("https://x.nl/a,a..b@school.nl,P", "maintainer_email is not a valid email address"),
+    ("https://x.nl/a,jos\u00e9@school.nl,P", "maintainer_email is not a valid email address"),
+])
+def test_rows_the_nightly_job_could_not_use_are_refused(tmp_path, row, reason):
+    path = write(tmp_path, "url,maintainer_email,pilot\n" + row + "\n")
+    result, db = invoke(tmp_path, "import", str(path))
+    assert result.exit_code == 1
+    assert f"{path}:2: {reason}" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_locked_database_is_an_operational_failure_not_a_traceback(tmp_path):
+    path = write(tmp_path, GOOD)
+    db = tmp_path / "o.db"
+    Store.open(db).close()
+    blocker = sqlite3.connect(db, timeout=0)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        import oermonitor.store as store_module
+
+        store_module.BUSY_TIMEOUT_MS, saved = 200, store_module.BUSY_TIMEOUT_MS
+        try:
+            result, _ = invoke(tmp_path, "import", str(path))
+        finally:
+            store_module.BUSY_TIMEOUT_MS = saved
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert result.exit_code == 3, result.output
+    assert "database is locked" in result.output
+    assert "Traceback" not in result.output
+    assert Store.open(db).count_materials() == 0

@@ -188,12 +188,18 @@ def test_licence_change_to_closed_is_changed_and_not_open(h):
     assert problem(a, "licence_changed").detail["openness_down"] is True
 
 
-def test_licence_not_open_when_openness_differs_from_expected(h):
-    mid = h.add(expected_licence="CC-BY-NC-4.0")
-    h.check(mid, "2025-03-01", licence="CC-BY-4.0")
-    a = h.assess(mid, "2025-03-01")
+def test_expected_licence_is_allowed_and_less_open_than_expected_is_not(h):
+    nc = h.add(expected_licence="CC-BY-NC-4.0")
+    h.check(nc, "2025-03-01", licence="CC-BY-NC-4.0")
+    assert h.assess(nc, "2025-03-01").state == "ok"  # agreed with the coordinator
+    opened = h.add(url="https://example.org/m/3", expected_licence="CC-BY-NC-4.0")
+    h.check(opened, "2025-03-01", licence="CC-BY-4.0")
+    assert h.assess(opened, "2025-03-01").state == "ok"  # more open than agreed is fine
+    closed = h.add(url="https://example.org/m/4", expected_licence="CC-BY-4.0")
+    h.check(closed, "2025-03-01", licence="CC-BY-NC-4.0")
+    a = h.assess(closed, "2025-03-01")
     assert codes(a) == ["licence_not_open"]
-    assert problem(a, "licence_not_open").detail["expected"] == "CC-BY-NC-4.0"
+    assert problem(a, "licence_not_open").detail["expected"] == "CC-BY-4.0"
     same = h.add(url="https://example.org/m/2", expected_licence="CC-BY-SA-4.0")
     h.check(same, "2025-03-01", licence="CC-BY-4.0")
     assert h.assess(same, "2025-03-01").state == "ok"

@@ -150,3 +150,15 @@ def test_the_example_config_names_every_setting():
                if not re.search(rf"^#?\s*{'from' if field.name == 'from_' else field.name}\s*=",
                                 text, re.M)]
     assert missing == []
+
+
+@pytest.mark.parametrize("sender, ok", [
+    ("oermonitor@school.nl", True), ("oermonitor <oermonitor@school.nl>", True),
+    ("oermonitor", False), ("a..b@school.nl", False)])
+def test_smtp_from_must_be_an_address(tmp_path, sender, ok):
+    path = write(tmp_path / "o.toml", f'[smtp]\nfrom = "{sender}"\n')
+    if ok:
+        assert load_settings(path).smtp.from_ == sender
+    else:
+        with pytest.raises(BadInput, match=r"\[smtp\] from: expected an email address"):
+            load_settings(path)

@@ -8,6 +8,7 @@ Each command group lives in its own module below and registers itself on `main`.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from dataclasses import replace
 from datetime import date
@@ -69,6 +70,9 @@ class Group(click.Group):
         except OperationalError as exc:
             echo_error(exc)
             ctx.exit(exc.exit_code)
+        except sqlite3.OperationalError as exc:  # locked or busy past the busy timeout
+            echo_error(f"database: {exc}")
+            ctx.exit(OperationalError.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
@@ -81,10 +85,10 @@ def echo_error(exc: Exception) -> None:
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
+@click.option("--config", "config", type=click.Path(), default=None,
               help="Settings file (TOML). Default: $OERMONITOR_CONFIG, else "
                    "./config/oermonitor.toml, else built-in defaults.")
-@click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
+@click.option("--db", "db", type=click.Path(), default=None,
               help="SQLite database; overrides the settings' `database`.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.version_option(__version__, prog_name="oermonitor")

@@ -9,6 +9,7 @@ from oermonitor import registry
 from oermonitor.cli import main, pass_env
 from oermonitor.errors import BadInput
 from oermonitor.store import utcnow
+from oermonitor.validate import email_problem
 
 
 @main.group("edurep")
@@ -45,8 +46,8 @@ def import_command(env, query: str, pilot: str, maintainer_email: str,
         raise BadInput("--query is empty")
     if not pilot.strip():
         raise BadInput("--pilot is empty")
-    problem = registry.email_problem("--maintainer", maintainer_email) or (
-        coordinator_email and registry.email_problem("--coordinator", coordinator_email))
+    problem = email_problem("--maintainer", maintainer_email) or (
+        coordinator_email and email_problem("--coordinator", coordinator_email))
     if problem:
         raise BadInput(problem)
     if pilot_end_date is not None:

@@ -16,6 +16,7 @@ from oermonitor.cli import DATE, Env, main, pass_env, today_or
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.lock import RunLock
 from oermonitor.store import utcnow
+from oermonitor.validate import email_problem
 
 
 @main.command("notify")
@@ -38,6 +39,10 @@ def notify_command(env: Env, today: date | None, dry_run: bool, preview: bool,
     per pilot. Exit 3 when the mail server is down or refuses (the rest goes next time)."""
     settings = env.settings
     now = utcnow()
+    for option, value in (("--test", test_address), ("--mark-bounced", mark_bounced),
+                          ("--clear-bounce", clear_bounce)):
+        if value and (problem := email_problem(option, value)):
+            raise BadInput(problem)
     if test_address:
         delivery, where = notify.send_test(settings, test_address, now)
         if not delivery.delivered:

@@ -8,10 +8,11 @@ from datetime import date
 import click
 import orjson
 
-from oermonitor import history, registry, report
+from oermonitor import history, report
 from oermonitor.cli import DATE, Env, main, pass_env, today_or
 from oermonitor.errors import BadInput
 from oermonitor.store import utcnow
+from oermonitor.validate import email_problem
 
 STYLE = {"broken": {"fg": "red", "bold": True}, "licence_issue": {"fg": "magenta"},
          "stale": {"fg": "yellow"}, "failing": {"fg": "yellow"}, "moved": {"fg": "cyan"},
@@ -152,7 +153,7 @@ def _event(e: dict) -> str:
 @pass_env
 def confirm(env: Env, key, by, note) -> None:
     """Record that the material is still current: resets its stale clock."""
-    if by and (problem := registry.email_problem("--by", by)):
+    if by and (problem := email_problem("--by", by)):
         raise BadInput(problem)
     material = report.find_material(env.store, key)
     history.confirm(env.store, material, by and by.lower(), note, utcnow())
@@ -209,7 +210,7 @@ def review_every(env: Env, key, days, off) -> None:
 
 
 @main.command("report")
-@click.option("--html", "html_path", required=True, type=click.Path(dir_okay=False),
+@click.option("--html", "html_path", required=True, type=click.Path(),
               help="Write the report to this HTML file.")
 @TODAY
 @click.option("--pilot", help="Only this pilot.")

@@ -10,7 +10,7 @@ from oermonitor.store import utcnow
 
 
 @main.command("import")
-@click.argument("csv_file", type=click.Path(dir_okay=False))
+@click.argument("csv_file", type=click.Path())
 @click.option("--dry-run", is_flag=True, help="Validate and count, write nothing.")
 @pass_env
 def import_(env, csv_file: str, dry_run: bool) -> None:
