@@ -20,12 +20,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.message import EmailMessage
+from email.utils import formataddr, parseaddr
 from functools import cache
 
 import jinja2
 
-from oermonitor import policy
+from oermonitor import licences, policy
 from oermonitor.errors import OperationalError
+from oermonitor.extract import platforms
 from oermonitor.mailer import Delivery, Mailer, MailerDown, build_message, one_line
 from oermonitor.models import PROBLEMS, Assessment, Problem
 from oermonitor.settings import Settings
@@ -42,6 +44,20 @@ MONTHS = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"),
 }
+SUBJECT_WIDTH = 78  # about what a mail client's message list shows
+
+# The official names of the licence elements (Dutch as on creativecommons.org/licenses/?lang=nl).
+LICENCE_WORDS = {
+    "nl": {"BY": "Naamsvermelding", "NC": "NietCommercieel", "ND": "GeenAfgeleideWerken",
+           "SA": "GelijkDelen", "NL": "Nederland", "retired": "ingetrokken licentie",
+           "or": "of", licences.ALL_RIGHTS_RESERVED: '"alle rechten voorbehouden"',
+           licences.PUBLIC_DOMAIN: "publiek domein"},
+    "en": {"BY": "Attribution", "NC": "NonCommercial", "ND": "NoDerivatives",
+           "SA": "ShareAlike", "NL": "Netherlands", "retired": "retired licence",
+           "or": "or", licences.ALL_RIGHTS_RESERVED: '"all rights reserved"',
+           licences.PUBLIC_DOMAIN: "public domain"},
+}
+PUBLIC_DOMAIN_TOOLS = {"CC0": "CC0", "CC-PDM": "Public Domain Mark"}
 
 
 @dataclass
@@ -55,6 +71,7 @@ class DigestItem:
     url: str
     pilot: str
     pilot_id: int | None = None
+    platform: str | None = None  # "Wikiwijs" when the material lives on a known platform
     since: str | None = None
     first_notified: str | None = None  # day the maintainer first heard of this occurrence
     reminders: int = 0  # reminders the maintainer got for this occurrence so far
@@ -66,6 +83,7 @@ class DigestItem:
     status_code: int | None = None
     new_url: str | None = None
     licence: str | None = None
+    licence_openness: str | None = None  # licences.openness of `licence`
     licence_was: str | None = None
     expected_licence: str | None = None
     catalogue_licence: str | None = None
@@ -109,6 +127,12 @@ class Digest:
         if name == "moved":
             return [i for i in self.items if i.kind == "new" and i.problem == "moved"]
         return [i for i in self.items if i.kind == name]
+
+    @property
+    def platform(self) -> str | None:
+        """The platform all of the digest's materials live on, if they share one."""
+        found = {i.platform for i in self.items}
+        return found.pop() if len(found) == 1 else None
 
     @property
     def reply_to(self) -> str | None:
@@ -239,6 +263,8 @@ def _episode(rows: list[dict], since: str | None) -> list[dict]:
 def _item(material: dict, assessment: Assessment, problem: Problem, kind: str, *,
           first_notified: str | None, reminders: int) -> DigestItem:
     detail = problem.detail or {}
+    licence = _text(detail.get("now") or detail.get("licence") or detail.get("page")
+                    or material.get("licence"))
     title = material.get("title") or material.get("page_title") or material["url"]
     new_url = detail.get("new_url") or detail.get("final_url")
     if problem.code == "moved" and not new_url:
@@ -251,6 +277,7 @@ def _item(material: dict, assessment: Assessment, problem: Problem, kind: str, *
         url=one_line(material["url"], 2000),
         pilot=one_line(material.get("pilot"), 200),
         pilot_id=material.get("pilot_id"),
+        platform=_platform(material),
         since=problem.since,
         first_notified=first_notified,
         reminders=reminders,
@@ -261,8 +288,8 @@ def _item(material: dict, assessment: Assessment, problem: Problem, kind: str, *
         error=one_line(detail.get("error") or material.get("error"), 200) or None,
         status_code=detail.get("status_code") or material.get("status_code"),
         new_url=one_line(new_url, 2000) or None,
-        licence=_text(detail.get("now") or detail.get("licence") or detail.get("page")
-                      or material.get("licence")),
+        licence=licence,
+        licence_openness=licences.openness(licence) if licence else None,
         licence_was=_text(detail.get("was")),
         expected_licence=_text(detail.get("expected") or material.get("expected_licence")),
         catalogue_licence=_text(detail.get("catalogue") or material.get("catalogue_licence")),
@@ -271,6 +298,18 @@ def _item(material: dict, assessment: Assessment, problem: Problem, kind: str, *
         bounced_at=material.get("maintainer_bounced_at"),
         bounce_reason=one_line(material.get("maintainer_bounce_reason"), 200) or None,
     )
+
+
+def _platform(material: dict) -> str | None:
+    """The display name of the platform the material lives on ("Wikiwijs"), else None:
+    from the id a check found, the registered identity, or the URL itself."""
+    known = {module.NAME for module in platforms.PLATFORMS}
+    for found in (material.get("platform_id"), material.get("identity"),
+                  platforms.identity(material.get("url") or "")):
+        name = (found or "").partition(":")[0]
+        if name in known:
+            return name.capitalize()
+    return None
 
 
 def _text(value) -> str | None:
@@ -295,6 +334,71 @@ def long_date(value: str | None, language: str) -> str:
     return f"{day.day} {MONTHS[language][day.month - 1]} {day.year}"
 
 
+def licence_name(licence_id: str | None, language: str) -> str:
+    """A licence id as people read it: `CC-BY-NC-SA-4.0` -> `CC BY-NC-SA 4.0
+    (Naamsvermelding-NietCommercieel-GelijkDelen)`; also takes allowed-list
+    families (`CC-BY`, `cc0`). Anything not canonical stays as written."""
+    words = LICENCE_WORDS[language]
+    key = (licence_id or "").strip()
+    found = licences.parts(key) or licences.parts(key.upper())
+    if found is None and key.upper() in PUBLIC_DOMAIN_TOOLS:
+        found = licences.Parts(key.upper())
+    if found is None:
+        return one_line(licence_id, 60)
+    if found.family in words:
+        return words[found.family]
+    if found.family in PUBLIC_DOMAIN_TOOLS:
+        tool = " ".join(filter(None, (PUBLIC_DOMAIN_TOOLS[found.family], found.version)))
+        return f"{tool} ({words[licences.PUBLIC_DOMAIN]})"
+    elements = found.family.split("-")[1:]
+    port = words.get(found.jurisdiction, found.jurisdiction) if found.jurisdiction else None
+    code = " ".join(filter(None, ("CC", "-".join(elements), found.version, port)))
+    retired = key.upper() in licences.LEGACY or any(e not in words for e in elements)
+    return f"{code} ({words['retired'] if retired else '-'.join(words[e] for e in elements)})"
+
+
+def open_choices(allowed: tuple[str, ...], language: str) -> str:
+    """The allowed licences as one readable list: `CC BY (Naamsvermelding), CC BY-SA
+    (...) of publiek domein (CC0 of Public Domain Mark)`; empty for an empty list."""
+    words = LICENCE_WORDS[language]
+    either = f" {words['or']} ".join
+    public = words[licences.PUBLIC_DOMAIN]
+    names, tools = [], []
+    for entry in allowed:
+        key = entry.strip().upper()
+        tool = PUBLIC_DOMAIN_TOOLS.get(key) or PUBLIC_DOMAIN_TOOLS.get(licences.family(key) or "")
+        name = public if tool or key == licences.PUBLIC_DOMAIN.upper() else licence_name(
+            entry, language)
+        tools += [tool] if tool else []
+        if name not in names:
+            names.append(name)
+    if tools:
+        names[names.index(public)] = f"{public} ({either(dict.fromkeys(tools))})"
+    return either(filter(None, (", ".join(names[:-1]), names[-1]))) if names else ""
+
+
+def licence_limits(licence_id: str | None) -> list[str]:
+    """What keeps a licence from being open, as keys the templates explain:
+    `NC`, `ND`, `retired`, `closed`; empty for an open licence."""
+    found = licences.parts(licence_id)
+    if found is None:
+        return []
+    if found.family == licences.ALL_RIGHTS_RESERVED:
+        return ["closed"]
+    if licence_id in licences.LEGACY:
+        return ["retired"]
+    return [e for e in ("NC", "ND") if e in found.family.split("-")]
+
+
+def subject_line(text: str, width: int = SUBJECT_WIDTH) -> str:
+    """One line of at most `width` characters, cut after a word with an ellipsis."""
+    text = one_line(text, 1000)
+    if len(text) <= width:
+        return text
+    cut = text[:width]
+    return (cut.rpartition(" ")[0] or cut[:width - 1]).rstrip(" ,:;") + "…"
+
+
 @cache
 def _environment(html: bool) -> jinja2.Environment:
     """Two environments over the same templates: HTML escapes every value, text none."""
@@ -307,6 +411,10 @@ def _environment(html: bool) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["longdate"] = long_date
+    env.filters["licence"] = licence_name
+    env.filters["limits"] = licence_limits
+    env.filters["choices"] = open_choices
+    env.filters["shorten"] = subject_line
     return env
 
 
@@ -318,19 +426,25 @@ def render(digest: Digest, settings: Settings, today: date) -> tuple[str, str, s
     """(subject, text, html) for a digest, in the configured language."""
     language = _language(settings)
     context = {"digest": digest, "lang": language, "settings": settings,
-               "today": today.isoformat()}
-    words = _environment(False).get_template(f"_{language}.j2").module
-    subject = str(words.subject(digest))
-    if digest.role == "maintainer":
-        subject = subject[:1].upper() + subject[1:]
+               "today": today.isoformat(), "sender": parseaddr(settings.smtp.from_)[1]
+               or settings.smtp.from_, "allowed": settings.policy.allowed_licences}
+    words = _environment(False).get_template(f"_{language}.j2").make_module(context)
+    subject = subject_line(str(words.subject(digest)))
+    subject = subject[:1].upper() + subject[1:]
     text = _environment(False).get_template(f"{digest.role}.txt.j2").render(context)
     html = _environment(True).get_template(f"{digest.role}.html.j2").render(context)
     return subject, text, html
 
 
+def sender(settings: Settings) -> str:
+    """The From address, with the display name "oermonitor" unless the settings give one."""
+    name, email = parseaddr(settings.smtp.from_)
+    return settings.smtp.from_ if name or not email else formataddr(("oermonitor", email))
+
+
 def compose(digest: Digest, settings: Settings, today: date, now: datetime) -> EmailMessage:
     subject, text, html = render(digest, settings, today)
-    return build_message(sender=settings.smtp.from_, to=digest.recipient, to_name=digest.name,
+    return build_message(sender=sender(settings), to=digest.recipient, to_name=digest.name,
                          subject=subject, text=text, html=html, now=now,
                          reply_to=digest.reply_to)
 
@@ -341,7 +455,7 @@ def compose_test(settings: Settings, to: str, now: datetime) -> EmailMessage:
     words = _environment(False).get_template(f"_{language}.j2").module
     text = _environment(False).get_template("test.txt.j2").render(
         {"lang": language, "settings": settings, "now": iso(now)})
-    return build_message(sender=settings.smtp.from_, to=to, to_name=None,
+    return build_message(sender=sender(settings), to=to, to_name=None,
                          subject=str(words.test_subject()), text=text, html=None, now=now)
 
 

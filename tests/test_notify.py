@@ -94,7 +94,7 @@ def test_each_maintainer_gets_one_email_about_only_their_own_materials(store, sm
     assert "Beste Anne de Vries" in anne_text
     assert "Breuken oefenen" in anne_text and "Procenten" in anne_text
     assert "https://maken.wikiwijs.nl/1/Les_1" in anne_text
-    assert "niet meer te vinden" in anne_text and "geen licentie meer" in anne_text
+    assert "De pagina is weg" in anne_text and "geen licentie meer" in anne_text
     assert "Verhoudingen" not in anne_text + anne_html and "bram" not in anne_text
     bram_text, bram_html = bodies(smtp.to("bram@school.nl")[0])
     assert "Breuken" not in bram_text and "Procenten" not in bram_html
@@ -187,10 +187,11 @@ def test_english_when_configured(store, smtp, tmp_path):
     send_due(store, settings_for(smtp.port, tmp_path, language="en"), DAY, NOW)
     mail = smtp.to("anne@school.nl")[0]
     text, html = bodies(mail)
-    assert mail["Subject"] == "Your learning material needs attention"
-    assert "The page can no longer be found" in text and "since 9 March 2026" in text
+    assert mail["Subject"] == "Wikiwijs material 'Fractions' needs attention"
+    assert "The page is gone" in text and "We have seen this since 9 March 2026" in text
     assert '<html lang="en">' in html and "Beste" not in text
-    assert "summary for pilot Rekenen" in smtp.to(COORDINATOR)[0]["Subject"]
+    assert smtp.to(COORDINATOR)[0]["Subject"] == (
+        "Summary for pilot Rekenen: 1 learning material needs attention")
 
 
 def test_server_down_then_up_delivers_exactly_once(store, tmp_path):
@@ -270,7 +271,8 @@ def test_hostile_page_title_changes_neither_headers_nor_markup(store, smtp, tmp_
     assert sorted(mail.keys()) == sorted(
         ["From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted",
          "X-Auto-Response-Suppress", "MIME-Version", "Content-Type", "Reply-To"])
-    assert mail["Subject"] == "Je lesmateriaal vraagt aandacht"
+    assert mail["Subject"].startswith("Wikiwijs-materiaal 'Les Bcc: victim@evil.example")
+    assert mail["Subject"].endswith("…' vraagt aandacht") and "\n" not in mail["Subject"]
     assert "\n" not in str(mail["To"]) and mail["To"].addresses[0].addr_spec == "anne@school.nl"
     text, html = bodies(mail)
     assert "<script" not in html and "evil.example\">" not in html
@@ -319,7 +321,7 @@ def test_cli_notify_sends_what_is_due_and_exits_3_when_the_server_is_down(store,
     preview = runner.invoke(main, ["--config", config, "notify", "--today", "2026-03-10",
                                    "--dry-run", "--preview"])
     assert preview.exit_code == 0 and "would send 2 email(s)" in preview.output
-    assert "Subject: Je lesmateriaal vraagt aandacht" in preview.output
+    assert "Subject: Wikiwijs-materiaal 'Breuken' vraagt aandacht" in preview.output
 
     sink = SmtpSink(port).start()
     try:
