@@ -12,9 +12,10 @@ Maintainer confirmations are recorded here too, so they reset the stale clock.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from oermonitor import policy
+from oermonitor.errors import BadInput
 from oermonitor.models import SERVED, Facts, FetchResult
 from oermonitor.settings import Settings
 from oermonitor.store import Store, iso, loads
@@ -106,3 +107,27 @@ def confirm(store: Store, material: dict, by: str | None, note: str | None,
         tracking = policy.confirm(loads(current["tracking"], {}), iso(now)[:10])
         store.update_material(material["id"], {"tracking": json.dumps(tracking, sort_keys=True)})
     return confirmation_id
+
+
+def mute(store: Store, material: dict, until: date | None, reason: str | None,
+         today: date) -> None:
+    """Pause notifications up to and including `until` (None: unmute). Checks go on."""
+    if until is None:
+        store.update_material(material["id"], {"muted_until": None, "mute_reason": None})
+        return
+    if not (reason or "").strip():
+        raise BadInput("a mute needs a reason (shown in the overview)")
+    if until < today:
+        raise BadInput(f"--until {until.isoformat()} is in the past")
+    store.update_material(material["id"], {"muted_until": until.isoformat(),
+                                           "mute_reason": reason.strip()})
+
+
+def set_evergreen(store: Store, material: dict, evergreen: bool) -> None:
+    """Evergreen materials are meant to stay unchanged: never stale."""
+    store.update_material(material["id"], {"evergreen": int(evergreen)})
+
+
+def set_review_interval(store: Store, material: dict, days: int | None) -> None:
+    """Its own review interval instead of [policy] stale_after_days (None: the default)."""
+    store.update_material(material["id"], {"review_interval_days": days})

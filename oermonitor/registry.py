@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from oermonitor import licences
 from oermonitor.errors import BadInput
@@ -232,14 +233,29 @@ def cross_row_problems(rows: list[MaterialRow], where: str) -> list[str]:
     return errors
 
 
+def identity(url: str) -> str:
+    """What makes two registered URLs one material: the platform's id ("wikiwijs:171772"),
+    else the URL without its fragment, default port, trailing slash and case of the host."""
+    known = platforms.identity(url)
+    if known:
+        return known
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    if parts.port and parts.port != default:
+        host = f"{host}:{parts.port}"
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(("http", host, path, parts.query, ""))
+
+
 def duplicate_warnings(rows: list[MaterialRow], where: str) -> list[str]:
     """The same arrangement registered under two URLs (http/https, slug, ?template=simple)."""
     seen: dict[str, MaterialRow] = {}
     warnings = []
     for row in rows:
-        key = platforms.identity(row.url)
-        if key is None:
-            continue
+        key = identity(row.url)
         if key in seen:
             warnings.append(f"{where}:{row.line}: same material ({key}) as line "
                             f"{seen[key].line}: {seen[key].url}")
@@ -298,7 +314,7 @@ def _register(store: Store, rows: list[MaterialRow], now: datetime,
         current = existing.get(row.url)
         if current is None:
             other = identities.get(values["identity"])
-            if other and other != row.url and values["identity"] != row.url:
+            if other and other != row.url:
                 summary.warnings.append(
                     f"{row.url}: same material ({values['identity']}) is already "
                     f"registered as {other}")
@@ -326,7 +342,7 @@ def _pilot_values(rows: list[MaterialRow]) -> dict[str, tuple[str | None, str | 
 def _material_values(row: MaterialRow, pilot_id: int, maintainer_id: int) -> dict:
     values = {
         "url": row.url,
-        "identity": platforms.identity(row.url) or row.url,
+        "identity": identity(row.url),
         "title": row.title,
         "pilot_id": pilot_id,
         "maintainer_id": maintainer_id,

@@ -58,7 +58,6 @@ def m001_registry(db: Database) -> None:
             "maintainer_id": int,
             "expected_licence": str,
             "source": str,  # csv | edurep
-            "source_line": int,
             "catalogue_id": str,
             "catalogue_licence": str,
             "catalogue_date": str,
@@ -182,11 +181,13 @@ class Store:
     # -- opening ---------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True) -> Store:
-        """Open (and migrate) the database at `path`. WAL mode, busy timeout."""
+    def open(cls, path: str | Path) -> Store:
+        """Open (and migrate) the database at `path`. WAL mode, busy timeout.
+
+        A SQLite file that holds other tables but was never an oermonitor database
+        is refused rather than migrated: a mistyped --db must not scribble in it.
+        """
         path = Path(path)
-        if not create and not path.exists():
-            raise BadInput(f"{path}: database not found")
         if path.exists() and path.is_dir():
             raise BadInput(f"{path}: is a folder, not a database file")
         if not path.parent.exists():
@@ -197,6 +198,10 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db = Database(conn)
             db.execute("PRAGMA foreign_keys = ON")
+            tables = set(db.table_names())
+            if tables and migrations.migrations_table not in tables:
+                raise BadInput(f"{path}: not an oermonitor database (it holds other tables: "
+                               f"{', '.join(sorted(tables)[:3])})")
             if db.journal_mode != "wal":
                 db.enable_wal()
             migrations.apply(db)
@@ -295,9 +300,6 @@ class Store:
         rows = list(self.db["materials"].rows_where("url = ?", [url]))
         return rows[0] if rows else None
 
-    def materials_by_identity(self, identity: str) -> list[dict]:
-        return list(self.db["materials"].rows_where("identity = ?", [identity]))
-
     def material(self, key: str | int) -> dict | None:
         """A material by id (number) or URL, with its pilot and maintainer joined in."""
         text = str(key).strip()
@@ -371,9 +373,6 @@ class Store:
         return self.db["materials"].count
 
     # -- history ---------------------------------------------------------------
-
-    def add_check(self, row: dict) -> int:
-        return self.db["checks"].insert(row).last_pk
 
     def record_check(self, material_id: int, check_row: dict, material_update: dict) -> int:
         """Insert a check and update the material's snapshot in one transaction."""

@@ -226,3 +226,12 @@ def test_a_locked_database_is_an_operational_failure_not_a_traceback(tmp_path):
     assert "database is locked" in result.output
     assert "Traceback" not in result.output
     assert Store.open(db).count_materials() == 0
+
+
+def test_the_same_page_under_another_spelling_is_a_warning(tmp_path):
+    invoke(tmp_path, "import", str(write(tmp_path, HEADER + "http://school.nl/les,a@b.nl,P,,,,\n")))
+    again = write(tmp_path, HEADER + "HTTP://School.nl/les/,a@b.nl,P,,,,\n", "v2.csv")
+    result, db = invoke(tmp_path, "import", str(again))
+    assert result.exit_code == 0
+    assert "same material (http://school.nl/les) is already registered as " \
+           "http://school.nl/les" in result.output

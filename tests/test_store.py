@@ -44,3 +44,16 @@ def test_database_survives_plain_sqlite_readers(tmp_path):
     Store.open(path).close()
     conn = sqlite3.connect(path)
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_an_unrelated_sqlite_file_is_refused_not_migrated(tmp_path):
+    path = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("create table recipes (name text)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(BadInput, match="not an oermonitor database .*recipes"):
+        Store.open(path)
+    conn = sqlite3.connect(path)
+    assert [r[0] for r in conn.execute("select name from sqlite_master where type='table'")] \
+        == ["recipes"]

@@ -20,7 +20,7 @@ import click
 from oermonitor import __version__
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.settings import Settings, load_settings
-from oermonitor.store import Store
+from oermonitor.store import Store, utcnow
 
 
 class Env:
@@ -138,8 +138,8 @@ DATE = IsoDate()
 
 
 def today_or(value: date | None) -> date:
-    """The `--today` value, else the local calendar date."""
-    return value or date.today()
+    """The `--today` value, else today's date in UTC, the calendar the history is kept in."""
+    return value or utcnow().date()
 
 # Command modules register themselves on `main` when imported.
 from oermonitor.cli import (  # noqa: E402,F401

@@ -169,18 +169,12 @@ def confirm(env: Env, key, by, note) -> None:
 @pass_env
 def mute(env: Env, key, until, reason, off) -> None:
     """Pause notifications about a material (checks continue)."""
-    material = report.find_material(env.store, key)
-    if off:
-        env.store.update_material(material["id"], {"muted_until": None, "mute_reason": None})
-        click.echo(f"Unmuted #{material['id']}.")
-        return
-    if until is None or not (reason or "").strip():
+    if not off and until is None:
         raise BadInput("mute needs --until DATE and --reason TEXT (or --off)")
-    if until < date.today():
-        raise BadInput(f"--until {until.isoformat()} is in the past")
-    env.store.update_material(material["id"], {"muted_until": until.isoformat(),
-                                               "mute_reason": reason.strip()})
-    click.echo(f"Muted #{material['id']} until {until.isoformat()}.")
+    material = report.find_material(env.store, key)
+    history.mute(env.store, material, None if off else until, reason, today_or(None))
+    click.echo(f"Unmuted #{material['id']}." if off
+               else f"Muted #{material['id']} until {until.isoformat()}.")
 
 
 @main.command()
@@ -190,7 +184,7 @@ def mute(env: Env, key, until, reason, off) -> None:
 def evergreen(env: Env, key, off) -> None:
     """Mark a material as meant to stay unchanged: it is never stale."""
     material = report.find_material(env.store, key)
-    env.store.update_material(material["id"], {"evergreen": 0 if off else 1})
+    history.set_evergreen(env.store, material, not off)
     click.echo(f"#{material['id']} is {'no longer ' if off else ''}evergreen.")
 
 
@@ -204,7 +198,7 @@ def review_every(env: Env, key, days, off) -> None:
     if days is None and not off:
         raise BadInput("review-every needs DAYS (or --off)")
     material = report.find_material(env.store, key)
-    env.store.update_material(material["id"], {"review_interval_days": None if off else days})
+    history.set_review_interval(env.store, material, None if off else days)
     click.echo(f"#{material['id']}: review " + (
         "interval back to the default" if off else f"every {days} days") + ".")
 
