@@ -25,8 +25,11 @@ from oermonitor.extract.page import Page
 
 _DROP_TAGS = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside",
               "form", "button", "select", "textarea", "input", "svg")
-# Elements with an attribute that may say "chrome" or "hidden"; the test is in `_is_chrome`.
-_FLAGGED = etree.XPath(".//*[@class or @id or @role or @hidden or @aria-hidden or @style]")
+# Attributes that may say "chrome" or "hidden"; the test is in `_is_chrome`. (Elements
+# with any attribute, then these in Python: an XPath predicate per element is slower.)
+_FLAGS = frozenset({"class", "id", "role", "hidden", "aria-hidden", "style"})
+_WITH_ATTRIBUTES = etree.XPath(".//*[@*]")
+_TEXT = etree.XPath(".//text()", smart_strings=False)  # = itertext(), several times faster
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _CHROME = re.compile(r"(?:^|[\s_-])(?:footer|sidebar|side-bar|menu|navbar|nav|navigation"
@@ -57,11 +60,12 @@ def content_text(page: Page) -> str:
         return ""
     content = deepcopy(container)
     dropped = list(content.iter(*_DROP_TAGS))
-    dropped += [element for element in _FLAGGED(content) if _is_chrome(element)]
+    dropped += [element for element in _WITH_ATTRIBUTES(content)
+                if not _FLAGS.isdisjoint(element.keys()) and _is_chrome(element)]
     for element in dropped:
         if element.getparent() is not None:
             element.drop_tree()  # keeps the text that follows it
-    words = " ".join(content.itertext()).split()
+    words = " ".join(_TEXT(content)).split()
     tokens = {word for word in words if len(word) >= _TOKEN_LENGTH and _is_token(word)}
     if tokens:
         words = [word for word in words if word not in tokens]

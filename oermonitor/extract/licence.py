@@ -44,8 +44,8 @@ _SIGNALS = etree.XPath(
     " or contains(concat(@src, ' ', @data-src, ' ', @data-lazy-src), 'licensebuttons')]"
     " | //script[@type='application/ld+json']")
 # All text, not just the body's: a page that opens with a script can make the
-# parser keep its first content elements in <head>.
-_TEXT_NODES = etree.XPath("//text()[not(parent::script or parent::style or parent::title)]")
+# parser keep its first content elements in <head>. Not the text of these:
+_NOT_TEXT = frozenset({"script", "style", "title"})
 # Lower-case words one of which every licence statement contains; looked for
 # with str.find over the whole text, which is far cheaper than a regex per node.
 _TRIGGER_WORDS = ("cc", "creative", "naamsvermelding", "attribution", "domein", "domain",
@@ -283,7 +283,7 @@ def _add_text(reader: _Reader) -> None:
 
 def _candidate_nodes(page: Page) -> list:
     """The text nodes that may hold a licence statement (`TEXT_TRIGGER`)."""
-    nodes = _TEXT_NODES(page.root)
+    nodes = [text for text in page.texts if _holder_tag(text) not in _NOT_TEXT]
     joined = _NODE_SEPARATOR.join(nodes).lower()
     positions = []
     for word in _TRIGGER_WORDS:
@@ -299,6 +299,12 @@ def _candidate_nodes(page: Page) -> list:
         if not indexes or indexes[-1] != index:
             indexes.append(index)
     return [nodes[i] for i in indexes if licences.TEXT_TRIGGER.search(nodes[i])]
+
+
+def _holder_tag(text) -> str | None:
+    """The tag of the element a text node stands in (for a tail: the parent's parent)."""
+    holder = text.getparent() if text.is_text else text.getparent().getparent()
+    return holder.tag if holder is not None else None
 
 
 def _block_text(block) -> str:

@@ -32,6 +32,11 @@ _CHROME_MARKS = ("contentinfo", "navigation", "banner", "site-header", "site-foo
 
 
 _local = threading.local()
+# Text nodes as lxml smart strings (`getparent()`, `is_text`, `is_tail`). Filtering
+# them in Python is several times cheaper than an XPath predicate.
+_TEXTS = etree.XPath("//text()")
+_TEXTS_BEFORE = etree.XPath("count(preceding::text())")
+_TEXTS_WITHIN = etree.XPath("count(.//text())")
 
 
 def _parser() -> lxml.html.HTMLParser:
@@ -57,6 +62,7 @@ class Page:
     url: str
     root: etree._Element
     headers: dict[str, str] = field(default_factory=dict)
+    _texts: list | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def parse(cls, text: str, url: str, headers: dict[str, str] | None = None) -> Page:
@@ -77,6 +83,22 @@ class Page:
     @property
     def body(self) -> etree._Element | None:
         return self.root.find("body")
+
+    @property
+    def texts(self) -> list:
+        """Every text node of the document in document order, read once for all
+        extractors (licence and platform reading walk nearly the same nodes)."""
+        if self._texts is None:
+            self._texts = _TEXTS(self.root)
+        return self._texts
+
+    def body_texts(self) -> list:
+        """The text nodes inside <body> (not its tail): one run of `texts`."""
+        body = self.body
+        if body is None:
+            return []
+        start = int(_TEXTS_BEFORE(body))
+        return self.texts[start:start + int(_TEXTS_WITHIN(body))]
 
     def zone(self, element: etree._Element) -> str:
         """material | site | component for any element of this page."""

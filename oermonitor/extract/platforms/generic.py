@@ -53,13 +53,9 @@ def squash(text: str | None) -> str:
 
 def text_nodes(page: Page) -> list:
     """The body's visible text nodes in document order (lxml smart strings)."""
-    body = page.body
-    if body is None:
-        return []
     # A text's parent is the element it is the tail of for tails: only a script's own
     # text is invisible, the text after </script> is not.
-    return [t for t in body.xpath(".//text()")
-            if not (t.is_text and t.getparent().tag in _INVISIBLE)]
+    return [t for t in page.body_texts() if not (t.is_text and t.getparent().tag in _INVISIBLE)]
 
 
 def labelled(texts: list, label: re.Pattern, *, whole: bool = False) -> Iterator[Labelled]:
