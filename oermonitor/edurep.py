@@ -31,8 +31,9 @@ import requests
 from lxml import etree
 from urllib3.util.retry import Retry
 
-from oermonitor import __version__, licences, registry
+from oermonitor import licences, registry
 from oermonitor.errors import BadInput, OperationalError
+from oermonitor.fetch import user_agent
 from oermonitor.guard import BlockedAddress, PinnedAdapter, ResolveFailed, Resolver
 from oermonitor.settings import Settings
 from oermonitor.store import Store
@@ -97,11 +98,6 @@ class EdurepImport:
 # -- HTTP ------------------------------------------------------------------------
 
 
-def user_agent(settings: Settings) -> str:
-    contact = settings.fetch.contact.strip()
-    return f"oermonitor/{__version__}" + (f" (+{contact})" if contact else "")
-
-
 class CatalogueClient:
     """Catalogue requests: our User-Agent, the fetch timeouts, a retry on temporary
     server trouble, and the private-address guard on every redirect hop."""
@@ -110,7 +106,7 @@ class CatalogueClient:
         self.settings = settings
         self.resolver = Resolver(settings.allow_private_networks)
         self.session = requests.Session()
-        self.session.headers["User-Agent"] = user_agent(settings)
+        self.session.headers["User-Agent"] = user_agent(settings.fetch.contact)
         retry = Retry(total=settings.fetch.max_tries - 1, backoff_factor=settings.fetch.backoff_base,
                       status_forcelist=(502, 503, 504), allowed_methods=("GET",),
                       raise_on_status=False, respect_retry_after_header=False)
@@ -505,5 +501,4 @@ def parse_oai_page(data: bytes, where: str, *, status: int = 200,
 
 def deleted_materials(store: Store, deleted: list[str]) -> list[dict]:
     """Registered materials (with pilot and maintainer) whose catalogue record is gone."""
-    gone = set(deleted)
-    return [m for m in store.materials_view() if m["catalogue_id"] in gone]
+    return list(store.materials(catalogue_ids=set(deleted)))

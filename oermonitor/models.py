@@ -9,16 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-# The contract's availability vocabulary, in one place.
-AVAILABILITY = (
-    "ok", "moved", "missing", "login_required", "forbidden", "rate_limited",
-    "server_error", "timeout", "unreachable", "blocked_by_robots",
-    "blocked_private_address", "invalid_url", "error",
-)
 # Availability values under which the material's content was served.
 SERVED = ("ok", "moved")
 
-STATES = ("broken", "licence_issue", "stale", "failing", "moved", "ok")  # worst first
+# The contract's states, worst first; "unchecked" comes before a material's first check.
+STATES = ("broken", "licence_issue", "stale", "failing", "moved", "ok", "unchecked")
 PROBLEMS = (
     "broken", "failing", "moved", "licence_missing", "licence_changed",
     "licence_not_open", "licence_mismatch", "stale",

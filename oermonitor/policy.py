@@ -41,7 +41,7 @@ from functools import lru_cache
 import orjson
 
 from oermonitor import licences
-from oermonitor.models import SERVED, Assessment, Problem
+from oermonitor.models import SERVED, STATES, Assessment, Problem
 from oermonitor.settings import PolicySettings
 
 # Refusals that often block robots rather than people: slow to call "broken".
@@ -58,8 +58,7 @@ STATE_OF = {
     "failing": "failing",
     "moved": "moved",
 }
-STATE_ORDER = ("broken", "licence_issue", "stale", "failing", "moved", "ok", "unchecked")
-RANK = {state: index for index, state in enumerate(STATE_ORDER)}
+RANK = {state: index for index, state in enumerate(STATES)}
 
 
 @lru_cache(maxsize=4096)

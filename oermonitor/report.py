@@ -28,11 +28,12 @@ import orjson
 
 from oermonitor import policy
 from oermonitor.errors import BadInput
+from oermonitor.models import STATES
 from oermonitor.settings import PolicySettings
 from oermonitor.store import Store
 
-ALL_STATES = policy.STATE_ORDER
-ATTENTION = ("broken", "licence_issue", "stale", "failing", "moved")
+ALL_STATES = STATES
+ATTENTION = STATES[:STATES.index("ok")]  # every state that needs someone's attention
 
 # C0/C1 controls and bidi overrides out; tabs and newlines become spaces.
 _CONTROLS = {c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0),
@@ -93,14 +94,7 @@ def record(row: dict, settings: PolicySettings, today: date) -> dict:
 def overview(store: Store, settings: PolicySettings, today: date, *, pilot: str | None = None,
              maintainer: str | None = None, states: tuple[str, ...] = ()) -> list[dict]:
     """Every (matching) material's record, in id order."""
-    clauses, params = [], []
-    if pilot:
-        clauses.append("p.name = ?")
-        params.append(pilot)
-    if maintainer:
-        clauses.append("t.email = ?")
-        params.append(maintainer.strip().lower())
-    rows = store.materials_view(" and ".join(clauses) or "1 = 1", params)
+    rows = store.materials(pilot=pilot, maintainer=maintainer)
     with _no_gc_pauses():
         records = [record(row, settings, today) for row in rows]
     if states:

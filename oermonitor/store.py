@@ -369,6 +369,22 @@ class Store:
         for values in cursor:
             yield dict(zip(columns, values, strict=True))
 
+    def materials(self, *, pilot: str | None = None, maintainer: str | None = None,
+                  catalogue_ids: Iterable[str] | None = None) -> Iterator[dict]:
+        """Materials joined with pilot and maintainer, optionally filtered, in id order."""
+        clauses, params = [], []
+        if pilot:
+            clauses.append("p.name = ?")
+            params.append(pilot)
+        if maintainer:
+            clauses.append("t.email = ?")
+            params.append(maintainer.strip().lower())
+        if catalogue_ids is not None:
+            ids = list(catalogue_ids)
+            clauses.append(f"m.catalogue_id in ({', '.join('?' * len(ids)) or 'null'})")
+            params.extend(ids)
+        return self.materials_view(" and ".join(clauses) or "1 = 1", params)
+
     def count_materials(self) -> int:
         return self.db["materials"].count
 
