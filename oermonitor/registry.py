@@ -9,6 +9,7 @@ one transaction, so an error half-way leaves the database as it was.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -65,7 +66,17 @@ class ImportSummary:
 
 
 def decode(raw: bytes, where: str) -> tuple[str, list[str]]:
-    """UTF-8 (with or without BOM); an Excel export in Windows-1252 is read as such."""
+    """UTF-8 (with or without BOM); Excel's "Unicode text" (UTF-16 with BOM) and an
+    export in Windows-1252 are read as such."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), []
+        except UnicodeDecodeError:
+            raise BadInput(f"{where}: broken UTF-16 text; save the spreadsheet as "
+                           "'CSV UTF-8 (door lijstscheidingsteken gescheiden)'") from None
+    if b"\x00" in raw:
+        raise BadInput(f"{where}: not a text file (it contains NUL bytes); save the spreadsheet "
+                       "as 'CSV UTF-8 (door lijstscheidingsteken gescheiden)'")
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
@@ -79,7 +90,8 @@ def decode(raw: bytes, where: str) -> tuple[str, list[str]]:
 
 
 def sniff_delimiter(header_line: str) -> str:
-    return ";" if header_line.count(";") > header_line.count(",") else ","
+    """`,`, `;` (Dutch Excel) or a tab (Excel's "Unicode text"): the most frequent in the header."""
+    return max((",", ";", "\t"), key=header_line.count)
 
 
 def read_csv(path: str | Path) -> tuple[list[MaterialRow], list[str]]:
@@ -132,6 +144,9 @@ def parse_csv(text: str, where: str, warnings: list[str] | None = None
         start, line = line, reader.line_num + 1
         if not any(c.strip() for c in cells):
             continue
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            warnings.append(f"{where}:{start}: {len(cells)} cells but {len(header)} columns in "
+                            "the header; the extra cells are ignored")
         values = {name: (cells[i].strip() if i < len(cells) else "")
                   for i, name in enumerate(header) if name}
         row = MaterialRow(

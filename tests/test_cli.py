@@ -56,3 +56,15 @@ def test_a_folder_where_a_file_belongs_is_bad_input(tmp_path, args, message):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1, result.output
     assert message in result.output
+
+
+def test_status_for_an_unknown_pilot_names_the_known_ones(tmp_path):
+    csv_file = tmp_path / "m.csv"
+    csv_file.write_text("url,maintainer_email,pilot\nhttps://x.nl/a,a@b.nl,Rekenen\n")
+    runner = CliRunner()
+    db = ["--db", str(tmp_path / "o.db")]
+    assert runner.invoke(main, [*db, "import", str(csv_file)]).exit_code == 0
+    result = runner.invoke(main, [*db, "status", "--pilot", "Reken"])
+    assert result.exit_code == 1
+    assert "no pilot named 'Reken' (pilots: Rekenen)" in result.output
+    assert runner.invoke(main, [*db, "status", "--pilot", "Rekenen"]).exit_code == 0

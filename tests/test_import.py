@@ -235,3 +235,27 @@ def test_the_same_page_under_another_spelling_is_a_warning(tmp_path):
     assert result.exit_code == 0
     assert "same material (http://school.nl/les) is already registered as " \
            "http://school.nl/les" in result.output
+
+
+def test_excel_unicode_text_export_utf16_with_tabs(tmp_path):
+    text = "url\tmaintainer_email\tpilot\ttitle\nhttps://x.nl/a\tx@school.nl\tP\tÉén\n"
+    path = tmp_path / "unicode.txt"
+    path.write_bytes(text.encode("utf-16"))
+    result, db = invoke(tmp_path, "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert Store.open(db).material("https://x.nl/a")["title"] == "Één"
+
+
+def test_a_binary_file_is_refused_clearly(tmp_path):
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(b"PK\x03\x04\x00\x00binary")
+    result, _ = invoke(tmp_path, "import", str(path))
+    assert result.exit_code == 1
+    assert "not a text file" in result.output
+
+
+def test_extra_cells_are_a_warning(tmp_path):
+    path = write(tmp_path, "url,maintainer_email,pilot\nhttps://x.nl/a,a@b.nl,P,oops\n")
+    result, _ = invoke(tmp_path, "import", str(path))
+    assert result.exit_code == 0
+    assert f"{path}:2: 4 cells but 3 columns in the header" in result.output

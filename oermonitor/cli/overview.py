@@ -52,7 +52,17 @@ def status(env: Env, today, pilot, maintainer, states, as_json, as_csv) -> None:
     elif as_csv:
         click.echo(report.to_csv(records).encode("utf-8-sig"), nl=False)
     else:
-        _print_status(records, report.pilot_summary(records, env.reader.pilots()), day)
+        known = env.reader.pilots()
+        if pilot and not any(p["name"] == pilot for p in known):
+            names = ", ".join(p["name"] for p in known) or "none yet"
+            raise BadInput(f"--pilot: no pilot named {pilot!r} (pilots: {names})")
+        _print_status(records, report.pilot_summary(records, known), day)
+
+
+def _pilot_end(end_date: str | None, day: date) -> str:
+    if not end_date:
+        return "running"
+    return f"ended {end_date}" if end_date < day.isoformat() else f"ends {end_date}"
 
 
 def _print_status(records: list[dict], pilots: list[dict], day: date) -> None:
@@ -61,8 +71,7 @@ def _print_status(records: list[dict], pilots: list[dict], day: date) -> None:
         return
     click.echo(f"Overview on {day.isoformat()}: {len(records)} materials")
     for p in pilots:
-        ends = f"ended {p['end_date']}" if p["end_date"] and p["end_date"] < day.isoformat() \
-            else f"ends {p['end_date']}" if p["end_date"] else "running"
+        ends = _pilot_end(p["end_date"], day)
         coordinator = f", coordinator {p['coordinator_email']}" if p["coordinator_email"] else ""
         counts = "  ".join(_styled(state, f"{state} {n}") for state, n in p["counts"].items()
                            if n)
@@ -99,11 +108,11 @@ def show(env: Env, key, today, limit, as_json) -> None:
         return
     d = detail
     click.echo(click.style(f"#{d['id']} {d['title'] or '(no title)'}", bold=True))
-    ends = d["pilot_end_date"] or "running"
+    ends = _pilot_end(d["pilot_end_date"], today_or(today))
     lines = [
         ("URL", d["url"] + (f" -> {d['final_url']}" if d["final_url"] not in (None, d["url"])
                             else "")),
-        ("Pilot", f"{d['pilot']} (ends {ends})" + (
+        ("Pilot", f"{d['pilot']} ({ends})" + (
             f", coordinator {d['coordinator_email']}" if d["coordinator_email"] else "")),
         ("Maintainer", f"{d['maintainer_name'] or ''} <{d['maintainer_email']}>".strip()),
         ("State", _styled(d["state"]) + (
