@@ -30,6 +30,7 @@ import jinja2
 from oermonitor import job, registry
 from oermonitor.errors import BadInput
 from oermonitor.lock import RunLock
+from oermonitor.notify import long_date
 from oermonitor.settings import load_settings
 from oermonitor.store import Store, utcnow
 
@@ -40,9 +41,6 @@ OUTBOX_NAME = "outbox"
 # What a workspace may already hold for the demo to (re)use it.
 OWN_NAMES = {SETTINGS_NAME, CSV_NAME, DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm",
              DB_NAME + ".lock", OUTBOX_NAME}
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-          "september", "oktober", "november", "december")
-
 SETTINGS_TEXT = """\
 # oermonitor demo settings: everything stays on this computer.
 database = "{db}"
@@ -75,7 +73,7 @@ def dutch_date(moment: datetime, style: str) -> str:
     """As Wikiwijs writes it: `24 februari 2023 om 13:06`, or `24-02-2023`."""
     if style == "short":
         return moment.strftime("%d-%m-%Y")
-    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year} om {moment:%H:%M}"
+    return f"{long_date(moment.date().isoformat(), 'nl')} om {moment:%H:%M}"
 
 
 class SampleSite:
