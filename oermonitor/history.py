@@ -91,8 +91,7 @@ def record(store: Store, material: dict, result: FetchResult, facts: Facts,
     with store.transaction():
         # The tracking as it is now, not as the run loaded it: a confirmation given
         # while the run was busy must not be folded away.
-        current = store.material(material["id"]) or material
-        tracking = policy.fold(loads(current.get("tracking"), {}), check, settings.policy)
+        tracking = policy.fold(store.tracking(material["id"]), check, settings.policy)
         update = snapshot(check, result, tracking, next_check_at)
         check_id = store.record_check(material["id"], check, update)
     return dict(check, id=check_id)
