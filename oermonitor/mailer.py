@@ -122,6 +122,10 @@ class Mailer:
                             f"{exc.smtp_code} {_text(exc.smtp_error)}".strip())
         except smtplib.SMTPSenderRefused as exc:
             self.close()
+            if exc.smtp_code == 530:  # "encryption or authentication required": not the address
+                raise MailerDown(f"{self.where} wants encryption or a login first "
+                                 f"({exc.smtp_code} {_text(exc.smtp_error)}); "
+                                 f"check [smtp] security and username") from None
             raise MailerDown(f"{self.where} refused the sender {sender} "
                              f"({exc.smtp_code} {_text(exc.smtp_error)}); check [smtp] from") from None
         except (smtplib.SMTPException, OSError) as exc:
@@ -157,6 +161,8 @@ class Mailer:
                                                       context=context)
             else:
                 conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        except ssl.SSLError as exc:  # reached it, but the TLS handshake failed
+            raise MailerDown(f"{self.where}: TLS failed ({_reason(exc)})") from None
         except (smtplib.SMTPException, OSError) as exc:
             raise MailerDown(f"{self.where} unreachable ({_reason(exc)})") from None
         try:
@@ -201,4 +207,6 @@ def _text(answer: bytes | str) -> str:
 
 
 def _reason(exc: Exception) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):  # e.g. "self-signed certificate"
+        return one_line(f"certificate not accepted: {exc.verify_message}")
     return one_line(getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -127,13 +128,20 @@ class SmtpSink:
         smtp.refuse.add(address)   # answer RCPT TO for it with 550 (a dead mailbox)
         smtp.defer.add(address)    # answer RCPT TO for it with 450 (try again later)
         SmtpSink(login=("user", "secret"))  # require AUTH (plain text allowed on loopback)
+        SmtpSink(tls=server_context)       # offer and require STARTTLS (AUTH only after it)
+        SmtpSink(tls=server_context, implicit_tls=True)  # TLS from the first byte (port 465 style)
+        smtp.encrypted             # per accepted message: did its session run over TLS?
 
     `stop()` then `start()` again serves the same port: "server down, then up".
     """
 
-    def __init__(self, port: int | None = None, login: tuple[str, str] | None = None):
+    def __init__(self, port: int | None = None, login: tuple[str, str] | None = None,
+                 tls: ssl.SSLContext | None = None, implicit_tls: bool = False):
         self.port = port or free_port()
         self.login = login
+        self.tls = tls
+        self.implicit_tls = implicit_tls
+        self.encrypted: list[bool] = []
         self.messages: list = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: set[str] = set()
@@ -153,6 +161,8 @@ class SmtpSink:
         self.messages.append(email.message_from_bytes(envelope.content,
                                                       policy=email.policy.default))
         self.envelopes.append((envelope.mail_from, [r.lower() for r in envelope.rcpt_tos]))
+        # the transport, not session.ssl: aiosmtpd sets that only after STARTTLS
+        self.encrypted.append(server.transport.get_extra_info("ssl_object") is not None)
         return "250 Message accepted for delivery"
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
@@ -170,7 +180,11 @@ class SmtpSink:
         kwargs = {}
         if self.login:
             kwargs = {"authenticator": self._authenticate, "auth_required": True,
-                      "auth_require_tls": False}
+                      "auth_require_tls": self.tls is not None}
+        if self.tls is not None and self.implicit_tls:
+            kwargs["ssl_context"] = self.tls
+        elif self.tls is not None:
+            kwargs.update(tls_context=self.tls, require_starttls=True)
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **kwargs)
         self._controller.start()
         return self
