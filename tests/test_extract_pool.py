@@ -19,7 +19,7 @@ from oermonitor.models import FetchResult
 from oermonitor.registry import MaterialRow, register
 from oermonitor.settings import load_settings
 from oermonitor.store import Store, utcnow
-from tests.test_job import PAGE, slow, start_run, wait_for_checks, write_config
+from tests.test_job import PAGE, slow, start_run, terminate, wait_for_checks, write_config
 
 PAGES = Path(__file__).parent / "pages"
 TODAY = date(2026, 3, 2)
@@ -115,12 +115,9 @@ def test_sigterm_ends_a_pooled_run_as_interrupted_with_its_workers(server, tmp_p
     try:
         wait_for_checks(settings.database, 1)
         workers = children(proc.pid)
-        assert workers
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=10)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        err = terminate(proc)
+    assert workers
     assert proc.returncode == 130
     assert "Traceback" not in err
     assert gone(workers)

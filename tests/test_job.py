@@ -254,6 +254,17 @@ def wait_for_checks(db: Path, at_least: int, timeout: float = 10) -> int:
     raise AssertionError(f"no {at_least} checks within {timeout}s")
 
 
+def terminate(proc: subprocess.Popen) -> str:
+    """SIGTERM a running `run`, wait for it to end; its stderr. Killed if it hangs."""
+    try:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return err
+
+
 def test_a_run_killed_midway_leaves_a_sound_database_and_the_next_run_continues(
         server, tmp_path):
     urls = [server.route(f"/k{i}", handler=slow(0.15, PAGE.format(title=f"K{i}")))
@@ -289,11 +300,8 @@ def test_sigterm_ends_the_run_as_interrupted(server, tmp_path):
     proc = start_run(config)
     try:
         wait_for_checks(settings.database, 1)
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=10)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        err = terminate(proc)
     assert proc.returncode == 130
     assert "Traceback" not in err
     with Store.open(settings.database) as store:
