@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import email
 import email.policy
+import shutil
 import socket
 import ssl
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
@@ -193,3 +196,21 @@ class SmtpSink:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+
+def make_certificate(folder, name: str, names: str) -> tuple:
+    """A throwaway self-signed certificate: (cert path, server SSL context).
+
+    `names` is the subjectAltName list, e.g. "DNS:localhost,IP:127.0.0.1"; the first
+    DNS name is also the common name. Skips the test when openssl is missing.
+    """
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    common = names.split(",")[0].split(":", 1)[1]
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", f"/CN={common}", "-addext", f"subjectAltName={names}",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return cert, context

@@ -1,16 +1,14 @@
 """The private-address guard: nothing is sent to loopback/private addresses unless allowed."""
 
 import ipaddress
-import shutil
 import socket
-import ssl
-import subprocess
 
 import pytest
 
 from oermonitor import guard
 from oermonitor.fetch import Fetcher
 from oermonitor.settings import FetchSettings, Settings
+from tests.support import make_certificate
 
 
 def settings(**fetch) -> Settings:
@@ -142,15 +140,7 @@ def test_unknown_host_is_unreachable():
 def tls_server(server, tmp_path):
     """The loopback server speaking TLS with a self-signed certificate for
     maken.wikiwijs.example; records the SNI names clients ask for."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=maken.wikiwijs.example",
-                    "-addext", "subjectAltName=DNS:maken.wikiwijs.example",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
+    cert, context = make_certificate(tmp_path, "cert", "DNS:maken.wikiwijs.example")
     server.sni = []
     context.sni_callback = lambda sock, name, ctx: server.sni.append(name)
     server.socket = context.wrap_socket(server.socket, server_side=True)

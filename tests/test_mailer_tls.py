@@ -7,9 +7,6 @@ mailer's default SSL context honours.
 
 from __future__ import annotations
 
-import shutil
-import ssl
-import subprocess
 from datetime import UTC, datetime
 
 import pytest
@@ -17,7 +14,9 @@ import pytest
 from oermonitor.errors import OperationalError
 from oermonitor.mailer import Mailer, MailerDown, build_message
 from oermonitor.settings import SmtpSettings
-from tests.support import SmtpSink
+from tests.support import SmtpSink, make_certificate
+
+LOCALHOST = "DNS:localhost,IP:127.0.0.1"
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 
@@ -32,23 +31,9 @@ def smtp_settings(port: int, security: str, **kw) -> SmtpSettings:
                         security=security, **kw)
 
 
-def make_certificate(tmp_path, name: str):
-    """A self-signed certificate valid for localhost and 127.0.0.1: (cert path, server context)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
-    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    return cert, context
-
-
 @pytest.fixture
 def certificate(tmp_path):
-    return make_certificate(tmp_path, "server")
+    return make_certificate(tmp_path, "server", LOCALHOST)
 
 
 @pytest.fixture
@@ -130,7 +115,7 @@ def test_login_over_starttls_uses_the_password_from_the_environment(trusted, mon
 @pytest.mark.parametrize("security, implicit_tls", [("starttls", False), ("ssl", True)])
 def test_untrusted_certificate_is_an_operational_failure_and_nothing_is_sent(
         security, implicit_tls, certificate, tmp_path, monkeypatch):
-    other_cert, _ = make_certificate(tmp_path, "other")
+    other_cert, _ = make_certificate(tmp_path, "other", LOCALHOST)
     monkeypatch.setenv("SSL_CERT_FILE", str(other_cert))  # trusts a different certificate
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     sink = SmtpSink(tls=certificate[1], implicit_tls=implicit_tls).start()
