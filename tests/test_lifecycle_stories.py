@@ -156,6 +156,9 @@ def test_retired_material_is_not_checked_nor_mailed_and_listed_apart(desk, serve
     assert "1 materials (and 1 retired, not counted)" in overview
     assert "Retired (1)" in overview and "vervangen door de nieuwe methode" in overview
     assert "retired: vervangen door de nieuwe methode (by operator)" in desk.show(1)
+    desk.om("report", "--html", "overzicht.html")
+    html = (desk.folder / "overzicht.html").read_text(encoding="utf-8")
+    assert "Retired (1)" in html and "+ 1 retired" in html
 
     desk.om("retire", "1", "--undo")
     desk.run(DAY + timedelta(days=9))
