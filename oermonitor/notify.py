@@ -537,7 +537,7 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
     everything delivered before that is logged, the rest goes out with the next run.
     """
     items = [(row, policy.assess(row, settings.policy, today))
-             for row in store.materials_view("m.retired_at is null")]
+             for row in store.active_materials()]
     log = store.notifications()
     welcomes = plan_welcomes(store.pending_welcomes())
     digests = plan(items, log, today, settings)
