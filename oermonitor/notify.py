@@ -222,6 +222,8 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
         recipient = (material.get("maintainer_email") or "").lower()
         coordinator = (material.get("coordinator_email") or "").lower() or None
         bounced = bool(material.get("maintainer_bounced_at"))
+        # a maintainer who let the material go is not mailed about it any more
+        released = material.get("unowned_reason") == "released"
         for problem in assessment.problems:
             if problem.code not in MAILED:
                 continue
@@ -234,7 +236,8 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
             coordinator_kinds = {r["kind"] for r in rows if r["role"] == "coordinator"}
 
             kind = None
-            if not bounced and recipient and problem.code not in NOT_FOR_MAINTAINERS:
+            if (not bounced and not released and recipient
+                    and problem.code not in NOT_FOR_MAINTAINERS):
                 if not to_maintainer:
                     kind = "new"
                 elif problem.code in TELL_MAINTAINER_ONCE:
