@@ -8,6 +8,7 @@ cleaned one-line values, so text from crawled pages can never add a header.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import smtplib
@@ -57,6 +58,33 @@ def address(email: str, name: str | None = None) -> Address:
     return Address(display_name=one_line(name, 100), addr_spec=one_line(email))
 
 
+class _EncodedSubject(str):
+    """A non-ASCII Subject, folded by us: only encoded words, each word ending in its
+    own space. The `email` package folds a mix of plain and encoded words with a
+    doubled space at the fold; readers then see "vragen  aandacht". Acts as the
+    header object the `email` policy stores and folds as it is."""
+
+    name = "Subject"
+    defects: tuple = ()
+
+    def fold(self, *, policy) -> str:
+        chunks, chunk = [], b""
+        for char in str(self):
+            encoded = char.encode("utf-8")
+            if len(chunk) + len(encoded) > 39:  # 52 base64 characters: lines under 78
+                chunks.append(chunk)
+                chunk = b""
+            chunk += encoded
+        chunks.append(chunk)
+        words = [f"=?utf-8?b?{base64.b64encode(c).decode('ascii')}?=" for c in chunks]
+        return "Subject: " + (policy.linesep + " ").join(words) + policy.linesep
+
+
+def subject_header(text: str) -> str:
+    """The Subject value to set: plain ASCII as it is, anything else pre-encoded."""
+    return text if text.isascii() else _EncodedSubject(text)
+
+
 def build_message(*, sender: str, to: str, to_name: str | None, subject: str, text: str,
                   html: str | None, now: datetime, reply_to: str | None = None) -> EmailMessage:
     """A text (+ HTML alternative) message with safe headers and a fresh Message-ID."""
@@ -66,7 +94,7 @@ def build_message(*, sender: str, to: str, to_name: str | None, subject: str, te
     msg["To"] = address(to, to_name)
     if reply_to:
         msg["Reply-To"] = address(reply_to)
-    msg["Subject"] = one_line(subject, 200)
+    msg["Subject"] = subject_header(one_line(subject, 200))
     msg["Date"] = formatdate(now.timestamp(), usegmt=True)
     domain = (from_email or sender).rpartition("@")[2] or "oermonitor.invalid"
     msg["Message-ID"] = make_msgid("oermonitor", domain=one_line(domain))
