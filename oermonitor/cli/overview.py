@@ -50,7 +50,8 @@ def status(env: Env, today, pilot, maintainer, states, as_json, as_csv) -> None:
     if as_json:
         click.echo(report.to_json(records), nl=False)
     elif as_csv:
-        click.echo(report.to_csv(records).encode("utf-8-sig"), nl=False)
+        click.echo(report.to_csv(records, env.settings.language, env.settings.zone)
+                   .encode("utf-8-sig"), nl=False)
     else:
         known = env.reader.pilots()
         if pilot and not any(p["name"] == pilot for p in known):
@@ -223,5 +224,7 @@ def report_command(env: Env, html_path, today, pilot) -> None:
     day = today_or(today)
     records = report.overview(env.reader, env.settings.policy, day, pilot=pilot)
     pilots = report.pilot_summary(records, env.reader.pilots())
-    report.write_html(html_path, report.render_html(records, pilots, day))
+    settings = env.settings
+    report.write_html(html_path, report.render_html(records, pilots, day, settings.language,
+                                                    settings.zone, utcnow()))
     click.echo(f"Wrote {html_path} ({len(records)} materials).")
