@@ -496,3 +496,66 @@ def describe(problem: dict, record: dict, language: str) -> str:
         text += (f", since {long_date(f.since, 'en')}" if lang(language) == "en"
                  else f", sinds {long_date(f.since, 'nl')}")
     return text
+
+
+# -- history -------------------------------------------------------------------------
+
+NOTICES = {
+    "nl": {"new": "eerste melding", "reminder": "herinnering", "escalation": "escalatie",
+           "unreachable": "beheerder onbereikbaar", "resolved": "opgelost"},
+    "en": {"new": "first notice", "reminder": "reminder", "escalation": "escalation",
+           "unreachable": "maintainer unreachable", "resolved": "resolved"},
+}
+HISTORY = {
+    "nl": {"checked": "gecontroleerd", "licence": "licentie", "none": "geen",
+           "changed": "veranderd", "content": "inhoud veranderd",
+           "modified": "wijzigingsdatum op de pagina", "confirmed": "bevestigd: nog actueel",
+           "by": "door", "emailed": "e-mail aan", "maintainer": "de beheerder",
+           "coordinator": "de coördinator", "outbox": "in de outbox gezet",
+           "refused": "geweigerd door de mailserver", "failed": "niet afgeleverd"},
+    "en": {"checked": "checked", "licence": "licence", "none": "none",
+           "changed": "changed", "content": "content changed",
+           "modified": "the page's change date", "confirmed": "confirmed still current",
+           "by": "by", "emailed": "emailed", "maintainer": "the maintainer",
+           "coordinator": "the coordinator", "outbox": "written to the outbox",
+           "refused": "refused by the mail server", "failed": "not delivered"},
+}
+
+
+def history_line(event: dict, language: str) -> str:
+    """One event of a material's history (`report.timeline`) in plain words, without
+    internal codes: `checked: page does not exist (error code 404)`."""
+    language = lang(language)
+    w = HISTORY[language]
+    kind = event["kind"]
+    if kind == "check":
+        text = f"{w['checked']}: " + availability_words(event.get("availability"),
+                                                        event.get("status_code"), language)
+        if event.get("licence"):
+            text += f", {w['licence']} {licence_name(event['licence'], language, short=True)}"
+        error = event.get("error")
+        if error and not error.upper().startswith("HTTP "):  # the code is said already
+            text += f" ({error})"
+        return text
+    if kind == "change":
+        what, was, now = event.get("what"), event.get("was"), event.get("now")
+        if what == "content":
+            return w["content"]
+        if what == "availability":
+            words = [availability_words(v, None, language) for v in (was, now)]
+            return f"{w['changed']}: {words[0]} -> {words[1]}"
+        if what == "licence":
+            names = [licence_name(v, language, short=True) if v else w["none"]
+                     for v in (was, now)]
+            return f"{w['licence']} {w['changed']}: {names[0]} -> {names[1]}"
+        return f"{w['modified']}: {was or w['none']} -> {now or w['none']}"
+    if kind == "confirmation":
+        return w["confirmed"] + (f" {w['by']} {event['by']}" if event.get("by") else "") + (
+            f": {event['note']}" if event.get("note") else "")
+    role = w.get(event.get("role") or "", event.get("role") or "")
+    notice = NOTICES[language].get(event.get("notice") or "", event.get("notice") or "")
+    status = w.get(event.get("status") or "") if event.get("status") != "sent" else None
+    about = problem_name(event.get("problem") or "", language)
+    details = ", ".join(filter(None, (notice, status)))
+    return f"{w['emailed']} {role} {event.get('recipient')}: {about}" + (
+        f" ({details})" if details else "")
