@@ -4,11 +4,15 @@ From a real spreadsheet import to a real SMTP server on loopback."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from click.testing import CliRunner
 
 from oermonitor.cli import main
+from oermonitor.mailer import build_message
 from oermonitor.notify import compose_test, send_due
 from oermonitor.settings import GeneralSettings, NotifySettings, Settings, SmtpSettings
 from oermonitor.store import Store
@@ -109,3 +113,20 @@ def test_test_message_has_a_dutch_date_and_local_time():
     summer = compose_test(Settings(language="en", general=GeneralSettings(timezone="UTC")),
                           "ops@school.nl", datetime(2026, 6, 2, 2, 5, tzinfo=UTC))
     assert "sent on 2 June 2026 at 02:05." in summer.get_content()
+
+
+@pytest.mark.parametrize("subject", [
+    "Overzicht pilot Rekenen in de onderbouw: 4 lesmaterialen vragen aandacht",
+    "2 lesmaterialen vragen je aandacht: Grafieken lezen en maken en 1 ander",
+    "Herinnering: Wikiwijs-materiaal 'Breuken, procenten en verhoudingen in de brugklas' "
+    "vraagt je aandacht",
+    "Herinnering: Wikiwijs-materiaal 'Één keer anders: coördinaten en kommagetallen voor "
+    "groep 8' vraagt je aandacht",
+])
+def test_subjects_survive_folding_exactly(subject):
+    raw = build_message(sender="oermonitor@school.nl", to="bram@school.nl", to_name=None,
+                        subject=subject, text="x", html=None, now=NOW).as_bytes()
+    header = raw[raw.index(b"Subject:"):raw.index(b"\nDate:")].split(b"\n")
+    assert all(len(line.rstrip(b"\r")) <= 78 for line in header)
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert str(parsed["Subject"]) == subject  # no leading, doubled or lost spaces
