@@ -130,3 +130,13 @@ def test_subjects_survive_folding_exactly(subject):
     assert all(len(line.rstrip(b"\r")) <= 78 for line in header)
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert str(parsed["Subject"]) == subject  # no leading, doubled or lost spaces
+
+
+def test_one_coordinator_name_per_pilot(tmp_path):
+    sheet = tmp_path / "materialen.csv"
+    sheet.write_text(HEADER + "https://example.org/a;A;a@school.nl;;;Taal;;;Anna de Vries\n"
+                     "https://example.org/b;B;b@school.nl;;;Taal;;;Eva Smit\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "o.db"), "import", str(sheet)])
+    assert result.exit_code == 1
+    assert "materialen.csv:3: pilot 'Taal' has coordinator_name Eva Smit here but Anna de Vries" \
+        in result.stderr
