@@ -40,16 +40,19 @@ _CONTROLS = {c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0),
                                0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
 _CONTROLS.update({0x09: " ", 0x0A: " ", 0x0D: " "})
 
-# Spreadsheet columns: (record key, English header, Dutch header).
+# Spreadsheet columns: (record key, English header, Dutch header). Columns that hold
+# codes keep their `--json` names in both languages (scripts read them); what people
+# read is in the configured language, with readable columns beside the codes (a
+# column without an English header is only in the Dutch sheet).
 CSV_COLUMNS = (
-    ("id", "id", "nummer"), ("url", "url", "adres"), ("title", "title", "titel"),
+    ("id", "id", "id"), ("url", "url", "url"), ("title", "title", "titel"),
     ("pilot", "pilot", "pilot"), ("pilot_end_date", "pilot_end_date", "einddatum pilot"),
     ("coordinator_email", "coordinator_email", "e-mail coördinator"),
     ("maintainer_email", "maintainer_email", "e-mail beheerder"),
-    ("maintainer_name", "maintainer_name", "beheerder"), ("state", "state", "status"),
-    ("problems", "problems", "probleemcodes"), ("problem", "problem", "probleem"),
-    ("since", "since", "sinds"), ("availability", "availability", "bereikbaarheid"),
-    ("licence", "licence", "licentie"),
+    ("maintainer_name", "maintainer_name", "beheerder"), ("state", "state", "state"),
+    ("state_name", None, "toestand"), ("problems", "problems", "problems"),
+    ("problem", "problem", "probleem"), ("since", "since", "sinds"),
+    ("availability", "availability", "availability"), ("licence", "licence", "licentie"),
     ("expected_licence", "expected_licence", "afgesproken licentie"),
     ("last_modified", "last_modified", "laatst gewijzigd"),
     ("last_checked", "last_checked", "laatst gecontroleerd"),
@@ -162,17 +165,20 @@ def to_csv(records: list[dict], language: str = "en", zone: tzinfo = UTC) -> str
     language = wording.lang(language)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([nl if language == "nl" else en for _, en, nl in CSV_COLUMNS])
+    columns = [(key, nl if language == "nl" else en) for key, en, nl in CSV_COLUMNS
+               if (nl if language == "nl" else en)]
+    writer.writerow([header for _, header in columns])
     yes = "ja" if language == "nl" else "yes"
     for r in records:
         values = dict(r, problems=", ".join(r["problems"]),
+                      state_name=wording.state_name(r["state"], language),
                       problem="; ".join(wording.describe(p, r, language)
                                         for p in r["problem_details"]),
                       evergreen=yes if r["evergreen"] else "",
                       last_checked=localtime.minute(r["last_checked"], zone))
         for key in CSV_DATES:
             values[key] = (values[key] or "")[:10]
-        writer.writerow([_cell(values[key]) for key, _, _ in CSV_COLUMNS])
+        writer.writerow([_cell(values[key]) for key, _ in columns])
     return out.getvalue()
 
 

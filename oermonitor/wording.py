@@ -529,8 +529,10 @@ def history_line(event: dict, language: str) -> str:
     w = HISTORY[language]
     kind = event["kind"]
     if kind == "check":
-        text = f"{w['checked']}: " + availability_words(event.get("availability"),
-                                                        event.get("status_code"), language)
+        text = f"{w['checked']}: " + availability_words(event.get("availability"), None,
+                                                        language)
+        if event.get("status_code"):  # the server's own answer, as a web developer knows it
+            text += f" (HTTP {event['status_code']})"
         if event.get("licence"):
             text += f", {w['licence']} {licence_name(event['licence'], language, short=True)}"
         error = event.get("error")

@@ -113,14 +113,16 @@ def csv_rows(db, *args) -> list[dict]:
 def test_csv_opens_in_dutch_excel(db):
     rows = csv_rows(db)
     assert len(rows) == 7
-    assert list(rows[0])[:12] == [
-        "nummer", "adres", "titel", "pilot", "einddatum pilot", "e-mail coördinator",
-        "e-mail beheerder", "beheerder", "status", "probleemcodes", "probleem", "sinds"]
-    broken = next(r for r in rows if r["adres"].endswith("/broken"))
-    assert broken["status"] == "broken" and broken["probleemcodes"] == "broken"
+    assert list(rows[0])[:13] == [
+        "id", "url", "titel", "pilot", "einddatum pilot", "e-mail coördinator",
+        "e-mail beheerder", "beheerder", "state", "toestand", "problems", "probleem", "sinds"]
+    assert set(rows[0]) >= {"id", "url", "pilot", "state", "problems", "availability"}
+    broken = next(r for r in rows if r["url"].endswith("/broken"))
+    assert broken["state"] == "broken" and broken["problems"] == "broken"
+    assert broken["toestand"] == "link werkt niet"
     assert broken["probleem"] == ("link werkt niet: pagina bestaat niet (foutcode 404), "
                                   "2 controles op rij, sinds 31 augustus 2025")
-    nc = next(r for r in rows if r["adres"].endswith("/nc"))
+    nc = next(r for r in rows if r["url"].endswith("/nc"))
     assert nc["probleem"].startswith("geen open licentie (CC BY-NC 4.0: NC verbiedt commercieel")
     formula = next(r for r in rows if r["pilot"] == "Pilot B")
     assert formula["titel"] == "'=HYPERLINK(1)"  # never run as a formula
@@ -137,7 +139,7 @@ def test_csv_dates_have_one_sortable_format_per_column(db):
         assert values and all(day.match(v) for v in values), column
     checked = [r["laatst gecontroleerd"] for r in rows if r["laatst gecontroleerd"]]
     assert checked and all(minute.match(v) for v in checked)
-    ok = next(r for r in rows if r["adres"].endswith("/ok"))
+    ok = next(r for r in rows if r["url"].endswith("/ok"))
     assert ok["laatst gecontroleerd"] == "2025-08-31 04:00"  # local time, summer
 
 
@@ -194,7 +196,7 @@ def test_show_text_and_json(db):
     assert ("2025-09-01 05:00  emailed the maintainer teacher@school.nl: link broken "
             "(first notice)") in lines
     assert "changed: online -> page does not exist" in lines
-    assert "checked: page does not exist (error code 404)" in lines
+    assert "checked: page does not exist (HTTP 404)" in lines
     for code in ("-> missing", "availability", "about broken", "notification", " new "):
         assert code not in lines  # no internal codes
     detail = json.loads(run(db, "show", "https://example.org/broken", "--json",

@@ -66,7 +66,7 @@ def test_small_words():
 
 @pytest.mark.parametrize("event, expected", [
     ({"kind": "check", "availability": "ok", "status_code": 200, "licence": "CC-BY-4.0",
-      "error": None}, "checked: online, licence CC BY 4.0"),
+      "error": None}, "checked: online (HTTP 200), licence CC BY 4.0"),
     ({"kind": "check", "availability": "unreachable", "status_code": None, "licence": None,
       "error": "connection refused"}, "checked: website unreachable (connection refused)"),
     ({"kind": "change", "what": "availability", "was": "ok", "now": "missing"},

@@ -209,8 +209,9 @@ def show(env: Env, key, today, limit, as_json) -> None:
         ("Maintained", f"{d['last_maintained'] or 'unknown'}"
                        + (f", stale from {d['stale_on']}" if d["stale_on"] else "")),
         ("Last checked", (localtime.minute(d["last_checked"], zone) or "never")
-         + (": " + wording.availability_words(d["availability"], d["status_code"], "en")
-            if d["availability"] else "")),
+         + (": " + wording.availability_words(d["availability"], None, "en")
+            if d["availability"] else "")
+         + (f" (HTTP {d['status_code']})" if d["status_code"] else "")),
     ]
     for label, value in lines:
         click.echo(f"  {label + ':':<14} {value}")
