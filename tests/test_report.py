@@ -105,7 +105,7 @@ def test_missing_folder_is_bad_input(db, tmp_path):
 def test_report_in_dutch_with_states_in_words_and_the_emails_sentences(db, tmp_path):
     doc = write_report(db, tmp_path / "report.html", "--today", "2025-09-01")
     assert doc.get("lang") == "nl"
-    assert doc.xpath("string(//h1)") == "Overzicht lesmaterialen: 5 lesmaterialen op 1 september 2025"
+    assert doc.xpath("string(//h1)") == "Overzicht op 1 september 2025: 5 lesmaterialen"
     legend = {dt.text_content(): dd.text_content()
               for dt, dd in zip(doc.xpath("//dl[@class='legend']/dt"),
                                 doc.xpath("//dl[@class='legend']/dd"), strict=True)}
