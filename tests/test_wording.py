@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
 from oermonitor import localtime, wording
+from oermonitor.cli import main
 from oermonitor.cli.overview import short_url
 from oermonitor.wording import Finding, headline, history_line, sentence
 
@@ -98,3 +100,12 @@ def test_urls_shortened_at_their_slashes():
     assert short_url(url, 50) == "https://maken.wikiwijs.nl/…/Meten_en_meetkunde?…"
     assert short_url(url, 30) == "https://maken.wikiwijs.nl/…"
     assert len(short_url(url, 20)) == 20
+
+
+def test_an_unknown_time_zone_is_one_clear_line(tmp_path):
+    config = tmp_path / "o.toml"
+    config.write_text('[general]\ntimezone = "Mars/Olympus"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config), "status"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: {config}: [general] timezone: expected a time zone name "
+                             "such as \"Europe/Amsterdam\", got 'Mars/Olympus'\n")
