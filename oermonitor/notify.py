@@ -35,13 +35,19 @@ from functools import cache
 
 import jinja2
 
-from oermonitor import licences, lifecycle, policy
+from oermonitor import licences, lifecycle, localtime, policy, wording
 from oermonitor.errors import OperationalError
 from oermonitor.extract import platforms
 from oermonitor.mailer import Delivery, Mailer, MailerDown, build_message, one_line
 from oermonitor.models import PROBLEMS, Assessment, Problem
 from oermonitor.settings import Settings
 from oermonitor.store import Store, iso
+from oermonitor.wording import (  # noqa: F401  (the names the templates and callers know)
+    licence_limits,
+    licence_name,
+    long_date,
+    open_choices,
+)
 
 # What maintainers and coordinators hear about: everything the policy reports except
 # `failing` (a single failed check is often transient; `broken` follows if it lasts).
@@ -54,26 +60,8 @@ TELL_MAINTAINER_ONCE = ("moved",)
 NOT_FOR_MAINTAINERS = ("no_maintainer",)
 WELCOME = "welcome"  # problem and kind of a welcome's log rows
 
-MONTHS = {
-    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}
 SUBJECT_WIDTH = 78  # about what a mail client's message list shows
-
-# The official names of the licence elements (Dutch as on creativecommons.org/licenses/?lang=nl).
-LICENCE_WORDS = {
-    "nl": {"BY": "Naamsvermelding", "NC": "NietCommercieel", "ND": "GeenAfgeleideWerken",
-           "SA": "GelijkDelen", "NL": "Nederland", "retired": "ingetrokken licentie",
-           "or": "of", licences.ALL_RIGHTS_RESERVED: '"alle rechten voorbehouden"',
-           licences.PUBLIC_DOMAIN: "publiek domein"},
-    "en": {"BY": "Attribution", "NC": "NonCommercial", "ND": "NoDerivatives",
-           "SA": "ShareAlike", "NL": "Netherlands", "retired": "retired licence",
-           "or": "or", licences.ALL_RIGHTS_RESERVED: '"all rights reserved"',
-           licences.PUBLIC_DOMAIN: "public domain"},
-}
-PUBLIC_DOMAIN_TOOLS = {"CC0": "CC0", "CC-PDM": "Public Domain Mark"}
+SUBJECT_MAX = 120  # one material's whole title may run past that, up to here
 
 
 @dataclass
@@ -94,7 +82,9 @@ class DigestItem:
     reminders: int = 0  # reminders the maintainer got for this occurrence so far
     maintainer_email: str = ""
     maintainer_name: str = ""
+    maintainer_first_name: str = ""  # how the email greets them ("Bram")
     coordinator_email: str | None = None
+    coordinator_name: str | None = None  # who signs the maintainer's email
     availability: str | None = None
     error: str | None = None
     status_code: int | None = None
@@ -106,6 +96,8 @@ class DigestItem:
     catalogue_licence: str | None = None
     pilot_end_date: str | None = None
     last_maintained: str | None = None
+    failures: int | None = None
+    site_licence: str | None = None
     bounced_at: str | None = None
     bounce_reason: str | None = None
     keeper_reason: str | None = None  # no_maintainer: bounced | released | ignored
@@ -132,6 +124,19 @@ class Digest:
     name: str | None = None
     pilot: str | None = None  # coordinator summaries: the pilot
     pilot_id: int | None = None
+    first_name: str | None = None  # the greeting: "Beste Bram,"
+
+    @property
+    def pilots(self) -> list[str]:
+        """The pilots the digest's materials come from, in first-seen order."""
+        return list(dict.fromkeys(i.pilot for i in self.items)) or [self.pilot or ""]
+
+    @property
+    def signer(self) -> str | None:
+        """Who signs a maintainer's email: the coordinator's name, when all of the
+        digest's materials share one."""
+        found = {i.coordinator_name for i in self.items}
+        return found.pop() if len(found) == 1 and self.role in ("maintainer", WELCOME) else None
 
     @property
     def materials(self) -> list[list[DigestItem]]:
@@ -249,7 +254,8 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
                          reminders=reminders)
             if kind:
                 digest = maintainers.setdefault(recipient, Digest(
-                    recipient, "maintainer", [], name=base.maintainer_name or None))
+                    recipient, "maintainer", [], name=base.maintainer_name or None,
+                    first_name=base.maintainer_first_name or None))
                 digest.items.append(base)
 
             if not (summaries and coordinator):
@@ -274,7 +280,9 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
             if coordinator_kind:
                 pilot_id = material.get("pilot_id")
                 digest = coordinators.setdefault(pilot_id, Digest(
-                    coordinator, "coordinator", [], pilot=base.pilot, pilot_id=pilot_id))
+                    coordinator, "coordinator", [], name=base.coordinator_name,
+                    pilot=base.pilot, pilot_id=pilot_id,
+                    first_name=first_word(base.coordinator_name) or None))
                 digest.items.append(replace(base, kind=coordinator_kind))
 
     digests = list(maintainers.values()) + list(coordinators.values())
@@ -315,7 +323,10 @@ def _item(material: dict, assessment: Assessment, problem: Problem, kind: str, *
         reminders=reminders,
         maintainer_email=(material.get("maintainer_email") or "").lower(),
         maintainer_name=one_line(material.get("maintainer_name"), 100),
+        maintainer_first_name=one_line(material.get("maintainer_first_name"), 100)
+        or first_word(material.get("maintainer_name")),
         coordinator_email=(material.get("coordinator_email") or "").lower() or None,
+        coordinator_name=one_line(material.get("coordinator_name"), 100) or None,
         availability=detail.get("availability") or material.get("availability"),
         error=one_line(detail.get("error") or material.get("error"), 200) or None,
         status_code=detail.get("status_code") or material.get("status_code"),
@@ -327,6 +338,8 @@ def _item(material: dict, assessment: Assessment, problem: Problem, kind: str, *
         catalogue_licence=_text(detail.get("catalogue") or material.get("catalogue_licence")),
         pilot_end_date=material.get("pilot_end_date"),
         last_maintained=assessment.last_maintained,
+        failures=detail.get("failures"),
+        site_licence=_text(detail.get("site_licence")),
         bounced_at=material.get("maintainer_bounced_at"),
         bounce_reason=one_line(material.get("maintainer_bounce_reason"), 200) or None,
         keeper_reason=detail.get("reason") if problem.code == "no_maintainer" else None,
@@ -352,12 +365,20 @@ def plan_welcomes(rows: list[dict]) -> list[Digest]:
             maintainer_name=one_line(row.get("maintainer_name"), 100),
             coordinator_email=(row.get("coordinator_email") or "").lower() or None,
             pilot_end_date=row.get("pilot_end_date"),
+            coordinator_name=one_line(row.get("coordinator_name"), 100) or None,
             handed_over_by=row.get("handed_over_by"))
+        first = (one_line(row.get("maintainer_first_name"), 100)
+                 or first_word(item.maintainer_name))
         welcomes.setdefault(recipient, Digest(
-            recipient, WELCOME, [], name=item.maintainer_name or None)).items.append(item)
+            recipient, WELCOME, [], name=item.maintainer_name or None,
+            first_name=first or None)).items.append(item)
     for digest in welcomes.values():
         digest.items.sort(key=lambda i: (i.title.casefold(), i.material_id))
     return list(welcomes.values())
+def first_word(name: str | None) -> str:
+    """The first name when only a full name is known: "Bram Jansen" -> "Bram"."""
+    words = one_line(name, 100).split()
+    return words[0] if words else ""
 
 
 def _platform(material: dict) -> str | None:
@@ -383,82 +404,6 @@ def _is_web(url: str | None) -> bool:
 # -- rendering -----------------------------------------------------------------------
 
 
-def long_date(value: str | None, language: str) -> str:
-    """`2026-03-01` -> `1 maart 2026` / `1 March 2026`; unknown stays readable."""
-    if not value:
-        return "?"
-    try:
-        day = date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return one_line(value, 40)
-    return f"{day.day} {MONTHS[language][day.month - 1]} {day.year}"
-
-
-def licence_name(licence_id: str | None, language: str) -> str:
-    """A licence id as people read it: `CC-BY-NC-SA-4.0` -> `CC BY-NC-SA 4.0
-    (Naamsvermelding-NietCommercieel-GelijkDelen)`; also takes allowed-list
-    families (`CC-BY`, `cc0`). Anything not canonical stays as written."""
-    words = LICENCE_WORDS[language]
-    key = (licence_id or "").strip()
-    found = licences.parts(key) or licences.parts(key.upper())
-    if found is None and key.upper() in PUBLIC_DOMAIN_TOOLS:
-        found = licences.Parts(key.upper())
-    if found is None:
-        return one_line(licence_id, 60)
-    if found.family in words:
-        return words[found.family]
-    if found.family in PUBLIC_DOMAIN_TOOLS:
-        tool = " ".join(filter(None, (PUBLIC_DOMAIN_TOOLS[found.family], found.version)))
-        return f"{tool} ({words[licences.PUBLIC_DOMAIN]})"
-    elements = found.family.split("-")[1:]
-    port = words.get(found.jurisdiction, found.jurisdiction) if found.jurisdiction else None
-    code = " ".join(filter(None, ("CC", "-".join(elements), found.version, port)))
-    retired = key.upper() in licences.LEGACY or any(e not in words for e in elements)
-    return f"{code} ({words['retired'] if retired else '-'.join(words[e] for e in elements)})"
-
-
-def open_choices(allowed: tuple[str, ...], language: str) -> str:
-    """The allowed licences as one readable list: `CC BY (Naamsvermelding), CC BY-SA
-    (...) of publiek domein (CC0 of Public Domain Mark)`; empty for an empty list."""
-    words = LICENCE_WORDS[language]
-    either = f" {words['or']} ".join
-    public = words[licences.PUBLIC_DOMAIN]
-    names, tools = [], []
-    for entry in allowed:
-        key = entry.strip().upper()
-        tool = PUBLIC_DOMAIN_TOOLS.get(key) or PUBLIC_DOMAIN_TOOLS.get(licences.family(key) or "")
-        name = public if tool or key == licences.PUBLIC_DOMAIN.upper() else licence_name(
-            entry, language)
-        tools += [tool] if tool else []
-        if name not in names:
-            names.append(name)
-    if tools:
-        names[names.index(public)] = f"{public} ({either(dict.fromkeys(tools))})"
-    return either(filter(None, (", ".join(names[:-1]), names[-1]))) if names else ""
-
-
-def licence_limits(licence_id: str | None) -> list[str]:
-    """What keeps a licence from being open, as keys the templates explain:
-    `NC`, `ND`, `retired`, `closed`; empty for an open licence."""
-    found = licences.parts(licence_id)
-    if found is None:
-        return []
-    if found.family == licences.ALL_RIGHTS_RESERVED:
-        return ["closed"]
-    if licence_id in licences.LEGACY:
-        return ["retired"]
-    return [e for e in ("NC", "ND") if e in found.family.split("-")]
-
-
-def subject_line(text: str, width: int = SUBJECT_WIDTH) -> str:
-    """One line of at most `width` characters, cut after a word with an ellipsis."""
-    text = one_line(text, 1000)
-    if len(text) <= width:
-        return text
-    cut = text[:width]
-    return (cut.rpartition(" ")[0] or cut[:width - 1]).rstrip(" ,:;") + "…"
-
-
 @cache
 def _environment(html: bool) -> jinja2.Environment:
     """Two environments over the same templates: HTML escapes every value, text none."""
@@ -472,9 +417,11 @@ def _environment(html: bool) -> jinja2.Environment:
     )
     env.filters["longdate"] = long_date
     env.filters["licence"] = licence_name
-    env.filters["limits"] = licence_limits
     env.filters["choices"] = open_choices
-    env.filters["shorten"] = subject_line
+    env.filters["sentence"] = wording.sentence
+    env.filters["since"] = wording.since_sentence
+    env.filters["number"] = wording.number
+    env.filters["listing"] = wording.listing
     return env
 
 
@@ -491,22 +438,28 @@ def render(digest: Digest, settings: Settings, today: date) -> tuple[str, str, s
     words = _environment(False).get_template(
         f"_welcome_{language}.j2" if digest.role == WELCOME else f"_{language}.j2"
     ).make_module(context)
-    subject = subject_line(str(words.subject(digest)))
+    subject = one_line(str(words.subject(digest)), 1000)
+    if len(subject) > (SUBJECT_WIDTH if len(digest.materials) > 1 else SUBJECT_MAX):
+        subject = one_line(str(words.subject(digest, titled=False)), 1000)  # no cut-off title
     subject = subject[:1].upper() + subject[1:]
     text = _environment(False).get_template(f"{digest.role}.txt.j2").render(context)
     html = _environment(True).get_template(f"{digest.role}.html.j2").render(context)
     return subject, text, html
 
 
-def sender(settings: Settings) -> str:
-    """The From address, with the display name "oermonitor" unless the settings give one."""
+def sender(settings: Settings, signer: str | None = None) -> str:
+    """The From address, with the display name "oermonitor" ("Anna de Vries via
+    oermonitor" when a coordinator signs) unless the settings give one."""
     name, email = parseaddr(settings.smtp.from_)
-    return settings.smtp.from_ if name or not email else formataddr(("oermonitor", email))
+    if name or not email:
+        return settings.smtp.from_
+    return formataddr((f"{signer} via oermonitor" if signer else "oermonitor", email))
 
 
 def compose(digest: Digest, settings: Settings, today: date, now: datetime) -> EmailMessage:
     subject, text, html = render(digest, settings, today)
-    return build_message(sender=sender(settings), to=digest.recipient, to_name=digest.name,
+    return build_message(sender=sender(settings, digest.signer), to=digest.recipient,
+                         to_name=digest.name,
                          subject=subject, text=text, html=html, now=now,
                          reply_to=digest.reply_to)
 
@@ -515,8 +468,9 @@ def compose_test(settings: Settings, to: str, now: datetime) -> EmailMessage:
     """A short message that proves the mail settings work."""
     language = _language(settings)
     words = _environment(False).get_template(f"_{language}.j2").module
+    local = localtime.local(now, settings.zone)
     text = _environment(False).get_template("test.txt.j2").render(
-        {"lang": language, "settings": settings, "now": iso(now)})
+        {"lang": language, "settings": settings, "now": wording.long_datetime(local, language)})
     return build_message(sender=sender(settings), to=to, to_name=None,
                          subject=str(words.test_subject()), text=text, html=None, now=now)
 

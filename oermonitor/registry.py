@@ -32,7 +32,8 @@ from oermonitor.store import Store, iso
 from oermonitor.validate import email_problem, url_problem
 
 REQUIRED = ("url", "maintainer_email", "pilot")
-OPTIONAL = ("title", "maintainer_name", "pilot_end_date", "coordinator_email", "expected_licence")
+OPTIONAL = ("title", "maintainer_name", "pilot_end_date", "coordinator_email", "expected_licence",
+            "maintainer_first_name", "coordinator_name")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NL_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 CATALOGUE_FIELDS = ("catalogue_id", "catalogue_licence", "catalogue_date")
@@ -48,6 +49,8 @@ class MaterialRow:
     pilot_end_date: str | None = None  # ISO after validation
     coordinator_email: str | None = None
     expected_licence: str | None = None
+    maintainer_first_name: str | None = None  # for the greeting; else maintainer_name's first word
+    coordinator_name: str | None = None  # signs the emails to the pilot's maintainers
     source: str = "csv"
     catalogue_id: str | None = None
     catalogue_licence: str | None = None
@@ -242,10 +245,13 @@ def cross_row_problems(rows: list[MaterialRow], where: str) -> list[str]:
     errors = []
     end_dates: dict[str, tuple[str, int]] = {}
     coordinators: dict[str, tuple[str, int]] = {}
+    coordinator_names: dict[str, tuple[str, int]] = {}
     urls: dict[str, int] = {}
     for row in rows:
         for value, seen, label in ((row.pilot_end_date, end_dates, "pilot_end_date"),
-                                   (row.coordinator_email, coordinators, "coordinator_email")):
+                                   (row.coordinator_email, coordinators, "coordinator_email"),
+                                   (row.coordinator_name, coordinator_names,
+                                    "coordinator_name")):
             if not value:
                 continue
             first = seen.setdefault(row.pilot, (value, row.line))
@@ -350,8 +356,9 @@ def _register(store: Store, rows: list[MaterialRow], now: datetime,
     pilots: dict[str, int] = {}
     maintainers: dict[str, int] = {}
     pilot_values = _pilot_values(rows)
-    for name, (end_date, coordinator) in pilot_values.items():
-        pilots[name], changed = store.ensure_pilot(name, end_date, coordinator, now)
+    for name, (end_date, coordinator, coordinator_name) in pilot_values.items():
+        pilots[name], changed = store.ensure_pilot(name, end_date, coordinator, now,
+                                                   coordinator_name)
         summary.pilots_changed += changed
     existing = store.materials_by_urls([r.url for r in rows])
     _moves(store, rows, existing, now, summary)
@@ -363,9 +370,10 @@ def _register(store: Store, rows: list[MaterialRow], now: datetime,
     for row in rows:
         email = row.maintainer_email
         if email not in maintainers:
-            maintainers[email] = store.ensure_maintainer(email, row.maintainer_name, now)[0]
-        elif row.maintainer_name:
-            store.ensure_maintainer(email, row.maintainer_name, now)
+            maintainers[email] = store.ensure_maintainer(
+                email, row.maintainer_name, now, row.maintainer_first_name)[0]
+        elif row.maintainer_name or row.maintainer_first_name:
+            store.ensure_maintainer(email, row.maintainer_name, now, row.maintainer_first_name)
         values = _material_values(row, pilots[row.pilot], maintainers[email])
         current = existing.get(row.url)
         if current is None:
@@ -394,11 +402,13 @@ def _register(store: Store, rows: list[MaterialRow], now: datetime,
     store.update_materials(updates)
 
 
-def _pilot_values(rows: list[MaterialRow]) -> dict[str, tuple[str | None, str | None]]:
-    values: dict[str, tuple[str | None, str | None]] = {}
+def _pilot_values(rows: list[MaterialRow]) -> dict[str, tuple[str | None, ...]]:
+    """Per pilot: (end date, coordinator email, coordinator name), the first given."""
+    values: dict[str, tuple[str | None, ...]] = {}
     for row in rows:
-        end, coord = values.get(row.pilot, (None, None))
-        values[row.pilot] = (end or row.pilot_end_date, coord or row.coordinator_email)
+        end, coord, name = values.get(row.pilot, (None, None, None))
+        values[row.pilot] = (end or row.pilot_end_date, coord or row.coordinator_email,
+                             name or row.coordinator_name)
     return values
 
 

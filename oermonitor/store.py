@@ -182,6 +182,14 @@ def m002_lifecycle(db: Database) -> None:
     db["events"].create_index(["kind"])
 
 
+@migrations()
+def m003_people_names(db: Database) -> None:
+    """How people are addressed: a maintainer's first name for the greeting, the
+    coordinator's name for the signature."""
+    db["maintainers"].add_column("first_name", str)
+    db["pilots"].add_column("coordinator_name", str)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -288,13 +296,13 @@ class Store:
         return rows[0] if rows else None
 
     def ensure_pilot(self, name: str, end_date: str | None, coordinator: str | None,
-                     now: datetime) -> tuple[int, bool]:
+                     now: datetime, coordinator_name: str | None = None) -> tuple[int, bool]:
         """Insert or update a pilot; returns (id, changed). None values keep what is there."""
         row = self.pilot_by_name(name)
         if row is None:
             pid = self.db["pilots"].insert(
                 {"name": name, "end_date": end_date, "coordinator_email": coordinator,
-                 "created_at": iso(now)}
+                 "coordinator_name": coordinator_name, "created_at": iso(now)}
             ).last_pk
             return pid, True
         update = {}
@@ -302,22 +310,27 @@ class Store:
             update["end_date"] = end_date
         if coordinator is not None and coordinator != row["coordinator_email"]:
             update["coordinator_email"] = coordinator
+        if coordinator_name is not None and coordinator_name != row["coordinator_name"]:
+            update["coordinator_name"] = coordinator_name
         if update:
             self.db["pilots"].update(row["id"], update)
         return row["id"], bool(update)
 
-    def ensure_maintainer(self, email: str, name: str | None, now: datetime) -> tuple[int, bool]:
+    def ensure_maintainer(self, email: str, name: str | None, now: datetime,
+                          first_name: str | None = None) -> tuple[int, bool]:
+        """Insert or update a maintainer; returns (id, changed). None keeps what is there."""
         email = email.lower()
         row = self.maintainer_by_email(email)
         if row is None:
             mid = self.db["maintainers"].insert(
-                {"email": email, "name": name, "created_at": iso(now)}
+                {"email": email, "name": name, "first_name": first_name, "created_at": iso(now)}
             ).last_pk
             return mid, True
-        if name and name != row["name"]:
-            self.db["maintainers"].update(row["id"], {"name": name})
-            return row["id"], True
-        return row["id"], False
+        update = {key: value for key, value in (("name", name), ("first_name", first_name))
+                  if value and value != row[key]}
+        if update:
+            self.db["maintainers"].update(row["id"], update)
+        return row["id"], bool(update)
 
     def material_by_url(self, url: str) -> dict | None:
         rows = list(self.db["materials"].rows_where("url = ?", [url]))
@@ -378,7 +391,9 @@ class Store:
         sql = f"""
             select m.*, p.name as pilot, p.end_date as pilot_end_date,
                    p.coordinator_email as coordinator_email,
+                   p.coordinator_name as coordinator_name,
                    t.email as maintainer_email, t.name as maintainer_name,
+                   t.first_name as maintainer_first_name,
                    t.bounced_at as maintainer_bounced_at,
                    t.bounce_reason as maintainer_bounce_reason
             from materials m
@@ -542,7 +557,9 @@ class Store:
         sql = f"""
             select m.*, p.name as pilot, p.end_date as pilot_end_date,
                    p.coordinator_email as coordinator_email,
+                   p.coordinator_name as coordinator_name,
                    t.email as maintainer_email, t.name as maintainer_name,
+                   t.first_name as maintainer_first_name,
                    e.at as handed_over_at, e.by as handed_over_by
             from materials m
             join pilots p on p.id = m.pilot_id
