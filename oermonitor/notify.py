@@ -85,6 +85,7 @@ class DigestItem:
     licence: str | None = None
     licence_openness: str | None = None  # licences.openness of `licence`
     licence_was: str | None = None
+    site_licence: str | None = None  # licence_missing: the site-wide licence the page does carry
     expected_licence: str | None = None
     catalogue_licence: str | None = None
     pilot_end_date: str | None = None
@@ -291,6 +292,7 @@ def _item(material: dict, assessment: Assessment, problem: Problem, kind: str, *
         licence=licence,
         licence_openness=licences.openness(licence) if licence else None,
         licence_was=_text(detail.get("was")),
+        site_licence=_site_licence(detail.get("site_licence")),
         expected_licence=_text(detail.get("expected") or material.get("expected_licence")),
         catalogue_licence=_text(detail.get("catalogue") or material.get("catalogue_licence")),
         pilot_end_date=material.get("pilot_end_date"),
@@ -298,6 +300,12 @@ def _item(material: dict, assessment: Assessment, problem: Problem, kind: str, *
         bounced_at=material.get("maintainer_bounced_at"),
         bounce_reason=one_line(material.get("maintainer_bounce_reason"), 200) or None,
     )
+
+
+def _site_licence(licence) -> str | None:
+    """A site-wide licence worth naming: a positive one (not "all rights reserved")."""
+    text = _text(licence)
+    return text if text and licences.openness(text) in ("open", "restricted") else None
 
 
 def _platform(material: dict) -> str | None:
