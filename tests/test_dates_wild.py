@@ -192,3 +192,13 @@ def test_layout_wrappers_named_after_sidebar_or_navigation_are_not_chrome():
     assert declared(html) == ("2022-05-04", "label")
     assert page.zone(page.root.xpath("//main/p")[0]) == "material"
     assert page.zone(page.root.xpath("//div[@class='sidebar']/p")[0]) == "site"
+
+
+def test_microdata_of_a_comment_or_teaser_is_theirs():
+    html = ('<html><head><meta property="article:published_time" content="2020-01-10"></head>'
+            '<body><main><article><h1>Les</h1><p>Tekst.</p></article>'
+            '<div class="comments"><div itemscope itemtype="https://schema.org/Comment">'
+            '<meta itemprop="dateModified" content="2025-05-05"><p>Goed!</p></div></div>'
+            '<article itemscope><meta itemprop="dateModified" content="2025-05-06">'
+            '<h2>Volgende les</h2></article></main></body></html>')
+    assert declared(html) == ("2020-01-10", "meta:published")

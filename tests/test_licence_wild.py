@@ -154,3 +154,16 @@ def test_licence_inside_a_layout_wrapper_named_after_the_sidebar_is_the_material
             '<aside class="sidebar"><p>Licentie: CC BY-NC 4.0</p></aside></div></div></body></html>')
     result = detect(Page.parse(html, "https://x.nl/les"))
     assert (result.id, result.scope, result.all_ids) == ("CC-BY-4.0", "material", ["CC-BY-4.0"])
+
+
+def test_a_licence_field_value_is_a_grant_however_many_words_it_has():
+    html = in_main("<table><tr><th>Auteur</th><td>Sectie Wiskunde</td></tr><tr><th>Licentie</th>"
+                   "<td>CC BY-SA 4.0, Stichting Wiskundelessen en de auteurs van dit materiaal"
+                   "</td></tr></table>")
+    assert licence(html) == ("CC-BY-SA-4.0", "material")
+
+
+def test_class_words_count_at_the_start_of_a_class_word_only():
+    html = in_main('<div class="table-responsive unrelated-widths accreditation">'
+                   "<p>Licentie: CC BY 4.0</p></div>")
+    assert licence(html) == ("CC-BY-4.0", "material")

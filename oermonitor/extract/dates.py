@@ -427,8 +427,8 @@ def _from_meta(page: Page):
         is_modified = key in _META_MODIFIED
         if is_modified or key in _META_PUBLISHED:
             value = parse_date(meta.get("content"))
-            if value is not None:
-                yield value, "meta", is_modified, "material"
+            if value is not None:  # microdata in a teaser or comment is theirs (zone)
+                yield value, "meta", is_modified, page.zone(meta)
 
 
 def _from_itemprops(page: Page):

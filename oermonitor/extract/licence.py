@@ -109,6 +109,9 @@ _SITE_WIDE = re.compile(
     r"|\b(?:sofern|soweit|wenn)\s+nicht\s+anders\s+(?:angegeben|vermerkt|gekennzeichnet)"
     r"|\b(?:alle|all)\s+(?:inhoud|content|inhalte|materiaal|materials?)\s+(?:van|op|of|on|auf)"
     r"\s+(?:deze|this|dieser)\s+(?:website|site|webseite)", re.I)
+# The label cell of a field whose value cell holds the licence (colofon tables).
+_LICENCE_FIELD = re.compile(r"^\W*(?:licentie|licen[cs]e|lizenz|gebruiksrechten|rechten|rights"
+                            r"|nutzungsrechte|copyright|auteursrecht)\W*$", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _FIELD_LABEL = re.compile(r"\w[\w' -]{0,24}:\s*[(\[]?$")
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -209,7 +212,9 @@ def _add_anchor(reader: _Reader, element) -> None:
         if zone == "component":
             return
         line, start, end = _line_of(element)
-        if element.find(".//img") is None and not _is_grant(line, start, end):
+        block = _block_of(element)
+        if (element.find(".//img") is None and not _is_grant(line, start, end)
+                and not (block is not None and _is_licence_field(block))):
             return  # a link in running text: a mention, not this page's licence
         reader.add(element, "link", href, licence_id, _scope(zone, line))
 
@@ -331,7 +336,7 @@ def _add_text(reader: _Reader) -> None:
             start, end = hit.start - line_start, hit.end - line_start
             if zone == "material" and _CREDIT.search(line[:start]):
                 continue  # "Foto: Jane (CC BY-NC)": the photo's licence
-            if not _is_grant(line, start, end):
+            if not (_is_grant(line, start, end) or _is_licence_field(block)):
                 continue  # named in running text: a mention, not a grant
             reader.add(block, "text", hit.text, hit.id, _scope(zone, line))
 
@@ -357,6 +362,14 @@ def _is_grant(line: str, start: int, end: int) -> bool:
     for other in licences.find_in_text(rest):  # other licences on the line are no prose
         rest = rest.replace(other.text, " ")
     return len(_WORD.findall(rest)) <= _PROSE_WORDS
+
+
+def _is_licence_field(block) -> bool:
+    """Whether a block is the value of a licence field: <th>Licentie</th><td>…</td>."""
+    if block.tag not in ("td", "dd"):
+        return False
+    label = block.getprevious()
+    return label is not None and bool(_LICENCE_FIELD.match(_squash(label.text_content())))
 
 
 def _line_of(element) -> tuple[str, int, int]:

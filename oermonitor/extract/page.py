@@ -42,10 +42,10 @@ _CHROME_MARKS = ("contentinfo", "navigation", "banner", "site-header", "site-foo
                  "page-footer", "page-header", "global-footer", "global-header")
 # Marks of an embedded or neighbouring item rather than the page's own content.
 _COMPONENT_WORDS = re.compile(
-    r"caption|credit|license-info|licence-info|image-?source|img-?source|isc-source"
-    r"|comment|reactie|\brespond\b|disqus|teaser|related|recommend|read-?more|more-posts"
-    r"|recent-?posts|post-navigation|nav-previous|nav-next|newsletter|nieuwsbrief"
-    r"|sign-?up|subscribe|mailchimp|mc4wp|embed|twitter-tweet|instagram-media", re.I)
+    r"(?:^|[\s_-])(?:caption|credit|license-info|licence-info|image-?source|img-?source"
+    r"|isc-source|comment|reactie|respond\b|disqus|teaser|related|recommend|read-?more"
+    r"|more-posts|recent-?posts|post-navigation|nav-previous|nav-next|newsletter|nieuwsbrief"
+    r"|sign-?up|subscribe|mailchimp|mc4wp|embed|twitter-tweet|instagram-media)", re.I)
 # Class tokens that state a layout ("has-sidebar") or name content and chrome
 # together ("content-sidebar-wrap"): a layout, not chrome.
 _LAYOUT_PREFIXES = ("has-", "no-", "with-", "without-", "is-")
