@@ -12,11 +12,13 @@ The rules are read by Protego (Scrapy's parser): `*` and `$` wildcards, the
 longest match winning with `Allow` winning a tie, groups for the same agent
 merged, percent-encoding normalised, as RFC 9309 and Google's reference parser
 do. A group applies when its user-agent names our product token ("oermonitor"),
-not words elsewhere in our User-Agent header.
+not words elsewhere in our User-Agent header. The body is read as UTF-8 (RFC 9309),
+without a byte-order mark, also a cut-off one.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -98,7 +100,10 @@ def interpret(result: FetchResult) -> Rules | Verdict:
     """Rules, or a blanket verdict, from the response to GET /robots.txt."""
     status = result.status_code
     if status is not None and 200 <= status < 300:
-        text = result.text if result.text is not None else result.body.decode("utf-8", "replace")
+        if result.body:  # RFC 9309: robots.txt is UTF-8, whatever the server says
+            text = _without_bom(result.body).decode("utf-8", "replace")
+        else:
+            text = result.text or ""
         if result.truncated:  # larger than we read: keep the whole lines
             text = text.rsplit("\n", 1)[0]
         return parse(text)
@@ -110,5 +115,19 @@ def interpret(result: FetchResult) -> Rules | Verdict:
     return Verdict(False, result.availability, f"robots.txt: {result.error or result.availability}")
 
 
+def _without_bom(body: bytes) -> bytes:
+    """The body without a UTF-8 byte-order mark, also a cut-off one."""
+    for mark in (b"\xef\xbb\xbf", b"\xef\xbb", b"\xef"):
+        if body.startswith(mark):
+            return body[len(mark):]
+    return body
+
+
 def parse(text: str) -> Rules:
-    return Rules(text.lstrip("\ufeff"))
+    """Rules from robots.txt text. A user-agent line names one product token: like
+    Google's parser, the value ends at the first space ("User-agent: FooBot 2.1")."""
+    return Rules(_USER_AGENT_VALUE.sub(r"\1", text.lstrip("\ufeff")))
+
+
+_USER_AGENT_VALUE = re.compile(
+    r"(?im)^([^\S\r\n]*user-agent[^\S\r\n]*:[^\S\r\n]*[^\s#]+)[^\S\r\n]+[^\r\n#]*")
