@@ -123,11 +123,12 @@ _LABEL_PREFIX = 40
 # What ends one field on a line and starts the next: "… 08:12 | Laatst bijgewerkt op …".
 _FIELD_BREAK = re.compile(r"[|·•–—;\n]|\s-\s|[.!?]\s")
 # Words every label contains: a cheap substring test finds the few text nodes worth a regex.
-_LABEL_WORDS = ("gewijzigd", "bijgewerkt", "aangepast", "herzien", "bewerkt", "laatste",
-                "gepubliceerd", "geplaatst", "verschenen", "publicatie", "updated", "modified",
-                "changed", "revised", "update", "published", "publication", "edited", "posted",
-                "aktualisier", "geändert", "bearbeitet", "stand", "veröffentlicht", "erschienen",
-                "datum")
+# (Stems: "werkt" finds bijgewerkt and bewerkt, "update" updated, "publica" publicatie
+# and publication; each word is one pass over the page's text.)
+_LABEL_WORDS = ("gewijzigd", "werkt", "aangepast", "herzien", "laatste", "gepubliceerd",
+                "geplaatst", "verschenen", "publica", "update", "modified", "changed", "revised",
+                "published", "edited", "posted", "aktualisier", "geändert", "bearbeitet", "stand:",
+                "veröffentlicht", "erschienen", "datum:")
 
 _META_MODIFIED = frozenset({
     "article:modified_time", "og:updated_time", "dcterms.modified", "dc.date.modified",
@@ -149,7 +150,7 @@ _JSONLD_SKIP = frozenset({
 _TIME_MODIFIED = re.compile(r"updated|modified|changed", re.I)
 _TIME_PUBLISHED = re.compile(r"published|entry-date|pubdate|posted", re.I)
 # Microdata on elements other than meta and time: <span itemprop="dateModified" content=…>.
-_ITEMPROPS = etree.XPath("//*[@itemprop][not(self::meta)][not(self::time)]")
+_ITEMPROPS = etree.XPath("//@itemprop")  # attribute values: a cheaper scan than elements
 _ITEMPROP_DATES = {"datemodified": True, "datepublished": False, "datecreated": False}
 
 
@@ -434,10 +435,11 @@ def _from_meta(page: Page):
 def _from_itemprops(page: Page):
     """Microdata dates on ordinary elements: the `datetime` or `content` attribute,
     else the element's text."""
-    for element in _ITEMPROPS(page.root):
-        props = (element.get("itemprop") or "").lower().split()
-        kinds = [_ITEMPROP_DATES[prop] for prop in props if prop in _ITEMPROP_DATES]
-        if not kinds:
+    for itemprop in _ITEMPROPS(page.root):
+        kinds = [_ITEMPROP_DATES[prop] for prop in itemprop.lower().split()
+                 if prop in _ITEMPROP_DATES]
+        element = itemprop.getparent()
+        if not kinds or element.tag in ("meta", "time"):  # read by their own readers
             continue
         value = parse_date(element.get("datetime") or element.get("content")
                            or element.text_content())

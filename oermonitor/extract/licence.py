@@ -112,6 +112,7 @@ _SITE_WIDE = re.compile(
 # The label cell of a field whose value cell holds the licence (colofon tables).
 _LICENCE_FIELD = re.compile(r"^\W*(?:licentie|licen[cs]e|lizenz|gebruiksrechten|rechten|rights"
                             r"|nutzungsrechte|copyright|auteursrecht)\W*$", re.I)
+_SITE_WIDE_HINTS = ("anders", "otherwise", "site", "seite")  # one of them is in every match
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _FIELD_LABEL = re.compile(r"\w[\w' -]{0,24}:\s*[(\[]?$")
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -343,7 +344,12 @@ def _add_text(reader: _Reader) -> None:
 
 def _scope(zone: str, line: str) -> str:
     """A statement for the whole site is a site licence wherever it stands."""
-    return "site" if zone == "material" and _SITE_WIDE.search(line) else zone
+    return "site" if zone == "material" and _site_wide(line) else zone
+
+
+def _site_wide(line: str) -> bool:
+    lowered = line.lower()
+    return any(hint in lowered for hint in _SITE_WIDE_HINTS) and bool(_SITE_WIDE.search(line))
 
 
 def _is_grant(line: str, start: int, end: int) -> bool:
@@ -356,7 +362,7 @@ def _is_grant(line: str, start: int, end: int) -> bool:
     found = _SENTENCE_END.search(line, end)
     sentence = line[sentence_start:found.start() if found else len(line)]
     at, until = start - sentence_start, end - sentence_start
-    if _FIELD_LABEL.search(sentence[:at]) or _GRANT.search(sentence) or _SITE_WIDE.search(line):
+    if _FIELD_LABEL.search(sentence[:at]) or _GRANT.search(sentence) or _site_wide(line):
         return True
     rest = sentence[:at] + " " + sentence[until:]
     for other in licences.find_in_text(rest):  # other licences on the line are no prose

@@ -50,8 +50,6 @@ _COMPONENT_WORDS = re.compile(
 # together ("content-sidebar-wrap"): a layout, not chrome.
 _LAYOUT_PREFIXES = ("has-", "no-", "with-", "without-", "is-")
 _LAYOUT_TOGETHER = re.compile(r"content", re.I)
-_OWN_CONTENT = etree.XPath("(//main | //*[@role='main'])[1]")
-_FIRST_ARTICLE = etree.XPath("(.//article)[1]")
 
 
 _local = threading.local()
@@ -128,17 +126,15 @@ class Page:
 
     @property
     def own(self) -> etree._Element | None:
-        """The element holding the page's own content: its first `article` inside
-        `main` (or role=main), else that `main`, else the first `article`, else None."""
+        """The element holding the page's own content: the first `article` inside
+        the first `main`, else that `main`, else the first `article`, else None."""
         return self._own_content()[0]
 
     def _own_content(self) -> tuple:
         """(own element, the set of it and its ancestors: the layout wrappers)."""
         if self._own is None:
-            found = _OWN_CONTENT(self.root)
-            container = found[0] if found else self.root
-            article = _FIRST_ARTICLE(container)
-            own = article[0] if article else (found[0] if found else None)
+            main = next(self.root.iter("main"), None)
+            own = next((self.root if main is None else main).iter("article"), main)
             wrappers = frozenset(_self_and_ancestors(own)) if own is not None else frozenset()
             self._own = (own, wrappers)
         return self._own
