@@ -202,3 +202,25 @@ def test_microdata_of_a_comment_or_teaser_is_theirs():
             '<article itemscope><meta itemprop="dateModified" content="2025-05-06">'
             '<h2>Volgende les</h2></article></main></body></html>')
     assert declared(html) == ("2020-01-10", "meta:published")
+
+
+def test_a_teaser_article_before_the_post_does_not_date_it():
+    html = ("<main><article class='post-preview'><h2>Vorige les</h2>"
+            "<time class='updated' datetime='2025-05-20'>20 mei</time></article>"
+            "<article class='post'><h1>Breuken</h1><p>Laatst bijgewerkt: 2 februari 2022</p>"
+            "<p>Tekst.</p></article></main>")
+    assert declared(html) == ("2022-02-02", "label")
+
+
+def test_a_sidebar_update_line_is_another_posts_but_a_footer_line_is_the_pages():
+    sidebar = ("<main><h1>Les</h1><p>Tekst.</p></main><aside><ul><li>Procenten "
+               "<span>Updated: 1 June 2025</span></li></ul></aside>")
+    assert declared(sidebar) == (None, None)
+    footer = "<main><h1>Les</h1><p>Tekst.</p></main><footer><p>Updated: 1 June 2024</p></footer>"
+    assert declared(footer) == ("2024-06-01", "site-label")
+
+
+def test_replies_are_comments():
+    html = ("<main><article><h1>Les</h1><p>Gepubliceerd op 3 maart 2020</p></article>"
+            "<div class='replies'><p>Bewerkt op 2 juni 2025</p></div></main>")
+    assert declared(html) == ("2020-03-03", "label:published")

@@ -290,11 +290,11 @@ def declared_date(page: Page, headers: dict[str, str], fetched_at: datetime | No
     modified: list[tuple[datetime, str]] = []
     published: list[tuple[datetime, str]] = []
     site: list[tuple[datetime, str]] = []
-    for value, source, is_modified, zone in _candidates(page):
+    for value, source, is_modified, zone, element in _candidates(page):
         if zone == "component" or not _believable(value, fetched):
             continue  # a comment's, a teaser's, an embedded post's date
         if zone == "site":
-            if is_modified:
+            if is_modified and _in_footer(element):  # a sidebar's dates are other posts'
                 site.append((value, "site-" + source))
         elif is_modified:
             modified.append((value, source))
@@ -309,7 +309,7 @@ def declared_date(page: Page, headers: dict[str, str], fetched_at: datetime | No
 
 
 def _candidates(page: Page) -> list:
-    """(datetime, source, is_modified, zone) for every date the page declares.
+    """(datetime, source, is_modified, zone, element) for every date the page declares.
 
     Each source is read on its own: a page that trips one of them (odd markup,
     a parser's corner case) loses that source's dates, not the others'."""
@@ -320,6 +320,18 @@ def _candidates(page: Page) -> list:
         except Exception:  # one source must not lose the page
             log.warning("date source %s failed on %s", source.__name__, page.url, exc_info=True)
     return found
+
+
+def _in_footer(element) -> bool:
+    """Whether a site-chrome element stands in the page's footer (where a "last
+    updated" line speaks for the page), rather than in a sidebar or menu."""
+    for node in (element, *element.iterancestors()):
+        if node.tag == "footer" or node.get("role") == "contentinfo":
+            return True
+        marks = f"{node.get('id') or ''} {node.get('class') or ''}".lower()
+        if "footer" in marks or "colophon" in marks:
+            return True
+    return False
 
 
 def _from_labels(page: Page):
@@ -334,7 +346,7 @@ def _from_labels(page: Page):
                 else None
             value = parse_date(raw) or parse_date(text)
             if value is not None:
-                yield value, "label", label_is_modified, page.zone(anchor)
+                yield value, "label", label_is_modified, page.zone(anchor), anchor
 
 
 def _labels_in(node):
@@ -397,7 +409,7 @@ def _from_jsonld(page: Page):
                 raw = node.get(key)
                 value = parse_date(raw) if isinstance(raw, str) else None
                 if value is not None:
-                    yield value, "jsonld", is_modified, "material"
+                    yield value, "jsonld", is_modified, "material", script
 
 
 def _jsonld_nodes(data):
@@ -429,7 +441,7 @@ def _from_meta(page: Page):
         if is_modified or key in _META_PUBLISHED:
             value = parse_date(meta.get("content"))
             if value is not None:  # microdata in a teaser or comment is theirs (zone)
-                yield value, "meta", is_modified, page.zone(meta)
+                yield value, "meta", is_modified, page.zone(meta), meta
 
 
 def _from_itemprops(page: Page):
@@ -444,7 +456,7 @@ def _from_itemprops(page: Page):
         value = parse_date(element.get("datetime") or element.get("content")
                            or element.text_content())
         if value is not None:
-            yield value, "meta", kinds[0], page.zone(element)
+            yield value, "meta", kinds[0], page.zone(element), element
 
 
 def _from_time(page: Page):
@@ -463,4 +475,4 @@ def _from_time(page: Page):
         value = parse_date(element.get("datetime") or element.text_content())
         if value is not None:
             plain_seen = plain_seen or plain
-            yield value, "time", is_modified, zone
+            yield value, "time", is_modified, zone, element

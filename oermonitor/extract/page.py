@@ -43,7 +43,8 @@ _CHROME_MARKS = ("contentinfo", "navigation", "banner", "site-header", "site-foo
 # Marks of an embedded or neighbouring item rather than the page's own content.
 _COMPONENT_WORDS = re.compile(
     r"(?:^|[\s_-])(?:caption|credit|license-info|licence-info|image-?source|img-?source"
-    r"|isc-source|comment|reactie|respond\b|disqus|teaser|related|recommend|read-?more"
+    r"|isc-source|comment|reactie|respond\b|repl(?:y|ies)\b|disqus|teaser|related|recommend"
+    r"|read-?more"
     r"|more-posts|recent-?posts|post-navigation|nav-previous|nav-next|newsletter|nieuwsbrief"
     r"|sign-?up|subscribe|mailchimp|mc4wp|embed|twitter-tweet|instagram-media)", re.I)
 # Class tokens that state a layout ("has-sidebar") or name content and chrome
@@ -126,15 +127,20 @@ class Page:
 
     @property
     def own(self) -> etree._Element | None:
-        """The element holding the page's own content: the first `article` inside
-        the first `main`, else that `main`, else the first `article`, else None."""
+        """The element holding the page's own content: within the first `main` (else
+        the page), the `article` around the first `h1`, else the first `article`,
+        else that `main`, else None."""
         return self._own_content()[0]
 
     def _own_content(self) -> tuple:
         """(own element, the set of it and its ancestors: the layout wrappers)."""
         if self._own is None:
             main = next(self.root.iter("main"), None)
-            own = next((self.root if main is None else main).iter("article"), main)
+            scope = self.root if main is None else main
+            h1 = next(scope.iter("h1"), None)
+            own = next(h1.iterancestors("article"), None) if h1 is not None else None
+            if own is None:
+                own = next(scope.iter("article"), main)
             wrappers = frozenset(_self_and_ancestors(own)) if own is not None else frozenset()
             self._own = (own, wrappers)
         return self._own
