@@ -224,3 +224,9 @@ def test_replies_are_comments():
     html = ("<main><article><h1>Les</h1><p>Gepubliceerd op 3 maart 2020</p></article>"
             "<div class='replies'><p>Bewerkt op 2 juni 2025</p></div></main>")
     assert declared(html) == ("2020-03-03", "label:published")
+
+
+def test_a_second_label_without_a_value_on_its_line_borrows_nothing():
+    html = ("<main><h1>Les</h1><p>Gepubliceerd op 5 oktober 2022 | Laatst bijgewerkt op "
+            "<span>gisteren</span></p></main>")
+    assert declared(html) == ("2022-10-05", "label:published")

@@ -364,7 +364,7 @@ def _labels_in(node):
         is_modified = match.group("modified") is not None
         if value:
             yield is_modified, value, None, anchor
-        elif index == len(matches) - 1:
+        elif len(matches) == 1:  # "Laatst gewijzigd" alone: the value follows the node
             for found in generic.labelled([node], _LABEL):
                 yield is_modified, found.value, found.element, anchor
 

@@ -4,8 +4,6 @@
   material   the <head> or the main content
   site       inside footer/header/nav/aside or an element whose class/id says
              footer/sidebar/menu (site chrome: a site default at most)
-  component  inside figure/figcaption (an embedded item's own licence)
-
   component  inside figure/figcaption (an embedded item's own licence), a quote,
              an element whose class/id says caption, credit, image source,
              comments, teaser or related items, newsletter or sign-up box, or an
@@ -181,7 +179,8 @@ def _self_and_ancestors(element):
 
 def _site_mark(node, tag: str) -> str | None:
     """"section" for a header/footer (site chrome, unless it sits inside the main
-    content), "chrome" for navigation, sidebars, menus and the like, else None."""
+    content), "chrome" for navigation, sidebars, menus and the like, "component"
+    for captions, credits, comments, teasers and the like, else None."""
     if tag in ("html", "body", ""):
         return None
     marks = " ".join(filter(None, (node.get("class"), node.get("id"), node.get("role"))))
