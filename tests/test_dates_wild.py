@@ -230,3 +230,25 @@ def test_a_second_label_without_a_value_on_its_line_borrows_nothing():
     html = ("<main><h1>Les</h1><p>Gepubliceerd op 5 oktober 2022 | Laatst bijgewerkt op "
             "<span>gisteren</span></p></main>")
     assert declared(html) == ("2022-10-05", "label:published")
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("Page last reviewed: 12 March 2021", ("2021-03-12", "label")),
+    ("Created by Jan, last modified on Mar 03, 2021", ("2021-03-03", "label")),
+    ("This entry was posted on Tuesday, March 3rd, 2009 at 10:15 am and is filed under Maths.",
+     ("2009-03-03T10:15:00", "label:published")),
+    ("Date: March 3, 2021", ("2021-03-03", "label:published")),
+    ("Erstellt am 3. März 2021", ("2021-03-03", "label:published")),
+    ("Aangemaakt op 3 maart 2021", ("2021-03-03", "label:published")),
+])
+def test_wiki_blog_and_government_wording(line, expected):
+    assert declared(f"<main><h1>Les</h1><p>{line}</p></main>") == expected
+
+
+def test_rdfa_and_abbr_microdata_dates():
+    drupal = ('<div class="node"><h1>Les</h1><span property="dc:date dc:created" '
+              'content="2013-03-05T10:00:00+01:00" datatype="xsd:dateTime">5 maart</span></div>')
+    assert declared(drupal) == ("2013-03-05T10:00:00+01:00", "meta:published")
+    blogger = ('<div class="post"><h1>Les</h1><abbr class="published" itemprop="datePublished" '
+               'title="2019-10-15T10:00:00+02:00">15 okt</abbr></div>')
+    assert declared(blogger) == ("2019-10-15T10:00:00+02:00", "meta:published")

@@ -107,12 +107,13 @@ _MODIFIED = (r"(?:voor\s+het\s+)?laatst\s+(?:gewijzigd|bijgewerkt|aangepast|herz
              r"|(?:updated|modified|revised|edited)(?:\s+on)?|date\s+modified"
              r"|letzte\s+(?:aktualisierung|änderung)(?:\s+am)?|letztes\s+update(?:\s+am)?"
              r"|zuletzt\s+(?:aktualisiert|geändert|bearbeitet)(?:\s+am)?"
-             r"|(?:aktualisiert|geändert|bearbeitet)(?:\s+am)?|stand(?=\s*:)")
+             r"|(?:aktualisiert|geändert|bearbeitet)(?:\s+am)?|stand(?=\s*:)"
+             r"|(?:page\s+)?last\s+reviewed(?:\s+on)?")
 _PUBLISHED = (r"(?:gepubliceerd|geplaatst|verschenen)(?:\s+op)?"
               r"|publicatiedatum|datum\s+(?:van\s+)?publicatie"
               r"|(?:first\s+)?published(?:\s+on)?|publication\s+date|date\s+published"
               r"|posted(?:\s+on)?|veröffentlicht(?:\s+am)?|erschienen(?:\s+am)?"
-              r"|datum(?=\s*:)")
+              r"|datum(?=\s*:)|date(?=\s*:)|(?:created|erstellt|aangemaakt)(?:\s+(?:on|am|op))?")
 # Every label in a text node (several may share one line); which ones count is
 # decided by what stands before them (`_label_allowed`).
 _LABEL_ANY = re.compile(rf"(?<!\w)(?:(?P<modified>{_MODIFIED})|(?P<published>{_PUBLISHED}))\b",
@@ -128,7 +129,8 @@ _FIELD_BREAK = re.compile(r"[|·•–—;\n]|\s-\s|[.!?]\s")
 _LABEL_WORDS = ("gewijzigd", "werkt", "aangepast", "herzien", "laatste", "gepubliceerd",
                 "geplaatst", "verschenen", "publica", "update", "modified", "changed", "revised",
                 "published", "edited", "posted", "aktualisier", "geändert", "bearbeitet", "stand:",
-                "veröffentlicht", "erschienen", "datum:")
+                "veröffentlicht", "erschienen", "datum:", "date:", "reviewed", "created",
+                "erstellt", "aangemaakt")
 
 _META_MODIFIED = frozenset({
     "article:modified_time", "og:updated_time", "dcterms.modified", "dc.date.modified",
@@ -150,8 +152,16 @@ _JSONLD_SKIP = frozenset({
 _TIME_MODIFIED = re.compile(r"updated|modified|changed", re.I)
 _TIME_PUBLISHED = re.compile(r"published|entry-date|pubdate|posted", re.I)
 # Microdata on elements other than meta and time: <span itemprop="dateModified" content=…>.
-_ITEMPROPS = etree.XPath("//@itemprop")  # attribute values: a cheaper scan than elements
-_ITEMPROP_DATES = {"datemodified": True, "datepublished": False, "datecreated": False}
+# Microdata and RDFa on elements other than meta and time:
+# <span itemprop="dateModified" content=…>, <abbr itemprop="datePublished" title=…>,
+# Drupal's <span property="dc:date dc:created" content=…>.
+_ITEMPROPS = etree.XPath("//@itemprop | //@property")  # attribute values: a cheap scan
+_ITEMPROP_DATES = {
+    "datemodified": True, "schema:datemodified": True, "dc:modified": True,
+    "dcterms:modified": True, "datepublished": False, "schema:datepublished": False,
+    "datecreated": False, "dc:date": False, "dc:created": False, "dcterms:created": False,
+    "dcterms:issued": False, "dcterms:date": False,
+}
 
 
 def parse_date(text: str | None) -> datetime | None:
@@ -445,15 +455,17 @@ def _from_meta(page: Page):
 
 
 def _from_itemprops(page: Page):
-    """Microdata dates on ordinary elements: the `datetime` or `content` attribute,
-    else the element's text."""
+    """Microdata and RDFa dates on ordinary elements: the `datetime` or `content`
+    attribute (an `abbr`'s `title`), else the element's text."""
     for itemprop in _ITEMPROPS(page.root):
         kinds = [_ITEMPROP_DATES[prop] for prop in itemprop.lower().split()
                  if prop in _ITEMPROP_DATES]
+        kinds = [True] if True in kinds else kinds  # "dc:modified dc:date": a change
         element = itemprop.getparent()
         if not kinds or element.tag in ("meta", "time"):  # read by their own readers
             continue
         value = parse_date(element.get("datetime") or element.get("content")
+                           or (element.get("title") if element.tag == "abbr" else None)
                            or element.text_content())
         if value is not None:
             yield value, "meta", kinds[0], page.zone(element), element
