@@ -258,7 +258,7 @@ _OTHER_WORDS = (rf"(?:Niet{_S}Commercieel|Non{_S}Commercial|Geen{_S}Afgeleide{_S
                 rf"|Nicht{_S}kommerziell|Keine{_S}Bearbeitung(?:en)?"
                 rf"|Weitergabe{_S}unter{_S}gleichen{_S}Bedingungen)")
 _NAME = (rf"(?P<n_pre>\b(?:CC|Creative{_S}Commons){_S})?\b(?P<n_el>{_BY_WORD}"
-         rf"(?:{_S}{_OTHER_WORDS}){{0,3}})\b" + _version("n_")
+         rf"(?:{_S}/?{_S}{_OTHER_WORDS}){{0,3}})\b" + _version("n_")
          + rf"(?:{_S}(?P<n_jur>Nederland|Netherlands|Internationa(?:al|le|l)|Unported|IGO)\b)?"
          rf"(?P<n_suf>{_S}(?:licentie|license|licence|lizenz)\b)?")
 _TEXT = re.compile("|".join((

@@ -167,3 +167,17 @@ def test_class_words_count_at_the_start_of_a_class_word_only():
     html = in_main('<div class="table-responsive unrelated-widths accreditation">'
                    "<p>Licentie: CC BY 4.0</p></div>")
     assert licence(html) == ("CC-BY-4.0", "material")
+
+
+def test_a_materials_own_caveat_is_not_a_site_wide_grant():
+    html = in_main("<p>Dit lesmateriaal is, tenzij anders vermeld bij de afbeeldingen, "
+                   "beschikbaar onder CC BY 4.0.</p>")
+    assert licence(html) == ("CC-BY-4.0", "material")
+
+
+def test_mediawiki_dutch_footer_names_with_a_slash():
+    html = in_main("", footer="<p>De tekst is beschikbaar onder de licentie "
+                              "Creative Commons Naamsvermelding/Gelijk delen 4.0, "
+                              "er kunnen aanvullende voorwaarden van toepassing zijn.</p>")
+    result = detect(Page.parse(html, "https://wiki.example.nl/Breuken"))
+    assert (result.id, result.scope, result.conflict) == ("CC-BY-SA-4.0", "site", False)

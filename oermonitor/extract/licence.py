@@ -102,17 +102,21 @@ _GRANT = re.compile(
     r"|\b(?:lizenziert|veröffentlicht|freigegeben|verfügbar)\s+unter|\bunter\s+der\s+lizenz"
     r"|\b(?:licentie|license|licence|lizenz|licentievoorwaarden|rechten|rights)\s*:"
     r"|©|\bcopyright\b", re.I)
-# A grant for everything on the site (scope "site", wherever it stands).
-_SITE_WIDE = re.compile(
-    r"\btenzij\s+anders\s+(?:vermeld|aangegeven|vermeld\w*)|\bexcept\s+where\s+otherwise"
+# A grant for everything on the site (scope "site", wherever it stands): a caveat
+# ("Tenzij anders vermeld", "Except where otherwise noted") about the site's content,
+# or "all content of this website".
+_UNLESS_NOTED = re.compile(
+    r"\btenzij\s+anders\s+(?:vermeld|aangegeven)|\bexcept\s+where\s+otherwise"
     r"|\bunless\s+otherwise\s+(?:noted|stated|indicated|specified|mentioned)"
-    r"|\b(?:sofern|soweit|wenn)\s+nicht\s+anders\s+(?:angegeben|vermerkt|gekennzeichnet)"
-    r"|\b(?:alle|all)\s+(?:inhoud|content|inhalte|materiaal|materials?)\s+(?:van|op|of|on|auf)"
+    r"|\b(?:sofern|soweit|wenn)\s+nicht\s+anders\s+(?:angegeben|vermerkt|gekennzeichnet)", re.I)
+_SITE_WORD = re.compile(r"\b(?:web)?site\b|\bwebseite\b|\bwiki\b|\bportal\b", re.I)
+_ALL_CONTENT = re.compile(
+    r"\b(?:alle|all)\s+(?:inhoud|content|inhalte|materiaal|materials?)\s+(?:van|op|of|on|auf)"
     r"\s+(?:deze|this|dieser)\s+(?:website|site|webseite)", re.I)
+_SITE_WIDE_HINTS = ("site", "seite", "wiki", "portal")  # one of them is in every match
 # The label cell of a field whose value cell holds the licence (colofon tables).
 _LICENCE_FIELD = re.compile(r"^\W*(?:licentie|licen[cs]e|lizenz|gebruiksrechten|rechten|rights"
                             r"|nutzungsrechte|copyright|auteursrecht)\W*$", re.I)
-_SITE_WIDE_HINTS = ("anders", "otherwise", "site", "seite")  # one of them is in every match
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _FIELD_LABEL = re.compile(r"\w[\w' -]{0,24}:\s*[(\[]?$")
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -348,8 +352,13 @@ def _scope(zone: str, line: str) -> str:
 
 
 def _site_wide(line: str) -> bool:
+    """Whether a line grants for the whole site (a material's own "tenzij anders
+    vermeld" about its images is not)."""
     lowered = line.lower()
-    return any(hint in lowered for hint in _SITE_WIDE_HINTS) and bool(_SITE_WIDE.search(line))
+    if not any(hint in lowered for hint in _SITE_WIDE_HINTS):
+        return False
+    return bool(_ALL_CONTENT.search(line)
+                or (_UNLESS_NOTED.search(line) and _SITE_WORD.search(line)))
 
 
 def _is_grant(line: str, start: int, end: int) -> bool:
@@ -362,7 +371,8 @@ def _is_grant(line: str, start: int, end: int) -> bool:
     found = _SENTENCE_END.search(line, end)
     sentence = line[sentence_start:found.start() if found else len(line)]
     at, until = start - sentence_start, end - sentence_start
-    if _FIELD_LABEL.search(sentence[:at]) or _GRANT.search(sentence) or _site_wide(line):
+    if (_FIELD_LABEL.search(sentence[:at]) or _GRANT.search(sentence)
+            or _UNLESS_NOTED.search(line) or _site_wide(line)):
         return True
     rest = sentence[:at] + " " + sentence[until:]
     for other in licences.find_in_text(rest):  # other licences on the line are no prose
