@@ -181,3 +181,14 @@ def test_mediawiki_dutch_footer_names_with_a_slash():
                               "er kunnen aanvullende voorwaarden van toepassing zijn.</p>")
     result = detect(Page.parse(html, "https://wiki.example.nl/Breuken"))
     assert (result.id, result.scope, result.conflict) == ("CC-BY-SA-4.0", "site", False)
+
+
+def test_odd_json_ld_types_lose_no_other_signal():
+    html = ('<html><head><script type="application/ld+json">{"@type": {"name": "Article"}, '
+            '"license": "https://creativecommons.org/licenses/by-nc/4.0/"}</script>'
+            '<script type="application/ld+json">{"@type": [{"x": 1}, "Course"], '
+            '"license": "https://creativecommons.org/licenses/by/4.0/"}</script>'
+            '</head><body><main><p>Licentie: CC BY 4.0</p></main></body></html>')
+    result = detect(Page.parse(html, "https://x.nl/les"))
+    assert (result.id, result.signal) == ("CC-BY-NC-4.0", "jsonld")
+    assert set(result.all_ids) == {"CC-BY-NC-4.0", "CC-BY-4.0"}

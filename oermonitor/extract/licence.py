@@ -31,6 +31,7 @@ wherever it stands.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 
@@ -39,6 +40,8 @@ from lxml import etree
 from oermonitor import licences
 from oermonitor.extract.page import Page
 from oermonitor.models import LicenceResult
+
+log = logging.getLogger(__name__)
 
 # Signal kinds, strongest first (spec: "Strength").
 STRENGTH = ("rel", "jsonld", "meta", "link", "button", "text")
@@ -174,15 +177,21 @@ def collect(page: Page) -> list[Hit]:
     reader = _Reader(page)
     for element in _SIGNALS(page.root):
         tag = element.tag
-        if tag == "script":
-            _add_jsonld(reader, element)
-        elif tag == "meta":
-            reader.add(element, "meta", _meta_value(element))
-        elif tag == "img":
-            _add_button(reader, element)
-        else:
-            _add_anchor(reader, element)
-    _add_text(reader)
+        try:
+            if tag == "script":
+                _add_jsonld(reader, element)
+            elif tag == "meta":
+                reader.add(element, "meta", _meta_value(element))
+            elif tag == "img":
+                _add_button(reader, element)
+            else:
+                _add_anchor(reader, element)
+        except Exception:  # one odd signal must not lose the others
+            log.warning("licence signal <%s> unreadable on %s", tag, page.url, exc_info=True)
+    try:
+        _add_text(reader)
+    except Exception:  # the machine-readable signals found so far still count
+        log.warning("licence text unreadable on %s", page.url, exc_info=True)
     return reader.hits
 
 
@@ -254,7 +263,8 @@ def _licensed_entities(data, zone: str):
             if not isinstance(item, dict):
                 continue
             types = item.get("@type")
-            types = set(types) if isinstance(types, list) else {types}
+            types = {t for t in (types if isinstance(types, list) else [types])
+                     if isinstance(t, str)}
             if types & _MEDIA_TYPES:
                 continue
             yield item, ("site" if types & _SITE_TYPES else zone)
