@@ -302,12 +302,6 @@ def _item(material: dict, assessment: Assessment, problem: Problem, kind: str, *
     )
 
 
-def _site_licence(licence) -> str | None:
-    """A site-wide licence worth naming: a positive one (not "all rights reserved")."""
-    text = _text(licence)
-    return text if text and licences.openness(text) in ("open", "restricted") else None
-
-
 def _platform(material: dict) -> str | None:
     """The display name of the platform the material lives on ("Wikiwijs"), else None:
     from the id a check found, the registered identity, or the URL itself."""
@@ -322,6 +316,12 @@ def _platform(material: dict) -> str | None:
 
 def _text(value) -> str | None:
     return (one_line(value, 200) or None) if value else None
+
+
+def _site_licence(licence) -> str | None:
+    """A site-wide licence worth naming: a positive one (not "all rights reserved")."""
+    text = _text(licence)
+    return text if text and licences.openness(text) in ("open", "restricted") else None
 
 
 def _is_web(url: str | None) -> bool:

@@ -210,10 +210,10 @@ def test_intro_says_it_once_and_in_good_dutch():
 @pytest.mark.parametrize("language, said, todo", [
     ("nl", "Bij het materiaal zelf staat geen licentie; de website als geheel valt wel onder "
      "CC BY 4.0 (Naamsvermelding).",
-     "Zet de licentie ook bij het materiaal zelf (in het colofon) op Wikiwijs"),
+     "Zet de licentie ook bij het materiaal zelf (in het colofon): pas dat aan op Wikiwijs"),
     ("en", "The material itself states no licence; the website as a whole is under "
      "CC BY 4.0 (Attribution).",
-     "Add the licence to the material itself (in the colophon) on Wikiwijs"),
+     "Add the licence to the material itself (in the colophon): change it on Wikiwijs"),
 ])
 def test_a_site_wide_licence_is_never_called_no_licence_on_the_page(language, said, todo):
     body = text(item("licence_missing", site_licence="CC-BY-4.0"), language=language)
