@@ -89,6 +89,12 @@ def test_licences_named_while_explaining_licences_are_no_grant():
     ("<p>Dit werk valt onder een <a href='https://creativecommons.org/licenses/by/4.0/deed.nl'>"
      "Creative Commons Naamsvermelding 4.0 Internationaal-licentie</a>.</p>", "CC-BY-4.0"),
     ("<p>Licentie: CC BY-NC-SA</p>", "CC-BY-NC-SA"),
+    ("<p>Op dit werk rust een Creative Commons Naamsvermelding-GelijkDelen 4.0 licentie. Dat "
+     "betekent dat je het mag aanpassen.</p>", "CC-BY-SA-4.0"),
+    ("<p>Der Text steht unter CC BY-SA 4.0 und darf mit Namensnennung weitergegeben "
+     "werden.</p>", "CC-BY-SA-4.0"),
+    ("<p>Voor de opdrachten in deze module is de licentie CC BY 4.0 van toepassing.</p>",
+     "CC-BY-4.0"),
     ("<p><a href='https://creativecommons.org/licenses/by-sa/4.0/'>"
      "<img src='/img/cc-by-sa.png' alt=''></a> Lesbrief Breuken van Sectie Wiskunde</p>",
      "CC-BY-SA-4.0"),

@@ -102,6 +102,11 @@ _GRANT = re.compile(
     r"|offered|licensable|made\s+available)\s+under|\bunder\s+(?:a|the)\s+licen[cs]e"
     r"|\b(?:is|are)\s+(?:in|dedicated\s+to)\s+the\s+public\s+domain|\bmarked\s+with"
     r"|\b(?:steht|stehen|ist|sind|wird|werden)\b[^.]{0,80}?\bunter\s+(?:der|einer|die)\b"
+    r"|\b(?:steht|stehen)\s+(?:\w+\s+){0,4}?unter\b|\blicensed\s+(?:as|cc)\b"
+    r"|\b(?:uitgebracht|gepubliceerd)\s+onder|\brust\s+een\b|\bvan\s+toepassing\b"
+    r"|\b(?:dit|deze)\s+(?:werk|materiaal|lesmateriaal|les|lessen|module|document|arrangement"
+    r"|boek|website|pagina|site)\b|\bthis\s+(?:work|material|lesson|course|document|book|page"
+    r"|site|website)\b|\bdiese[sr]?\s+(?:werk|material|seite|kurs|dokument|website)\b"
     r"|\b(?:lizenziert|veröffentlicht|freigegeben|verfügbar)\s+unter|\bunter\s+der\s+lizenz"
     r"|\b(?:licentie|license|licence|lizenz|licentievoorwaarden|rechten|rights)\s*:"
     r"|©|\bcopyright\b", re.I)
