@@ -252,3 +252,15 @@ def test_rdfa_and_abbr_microdata_dates():
     blogger = ('<div class="post"><h1>Les</h1><abbr class="published" itemprop="datePublished" '
                'title="2019-10-15T10:00:00+02:00">15 okt</abbr></div>')
     assert declared(blogger) == ("2019-10-15T10:00:00+02:00", "meta:published")
+
+
+def test_an_update_line_in_the_page_header_band_speaks_for_the_page():
+    html = ("<div class='page-header'><h1>Breuken</h1><p>Laatst bijgewerkt: 4 april 2023</p></div>"
+            "<div class='entry'><p>Tekst.</p></div>")
+    assert declared(html) == ("2023-04-04", "site-label")
+
+
+def test_a_footer_inside_a_navigation_named_page_wrapper_still_counts():
+    html = ("<div class='navigation-container'><main><h1>Les</h1><p>Tekst.</p></main>"
+            "<footer><p>Laatst bijgewerkt: 4 april 2023</p></footer></div>")
+    assert declared(html) == ("2023-04-04", "site-label")

@@ -149,6 +149,7 @@ _JSONLD_SKIP = frozenset({
     "website", "organization", "person", "imageobject", "breadcrumblist",
     "sitenavigationelement", "searchaction", "videoobject", "audioobject", "comment",
 })
+_SIDEBAR_MARKS = re.compile(r"(?:^|[\s_-])(?:sidebar|side-bar|widget|menu|nav)", re.I)
 _TIME_MODIFIED = re.compile(r"updated|modified|changed", re.I)
 _TIME_PUBLISHED = re.compile(r"published|entry-date|pubdate|posted", re.I)
 # Microdata on elements other than meta and time: <span itemprop="dateModified" content=…>.
@@ -304,7 +305,7 @@ def declared_date(page: Page, headers: dict[str, str], fetched_at: datetime | No
         if zone == "component" or not _believable(value, fetched):
             continue  # a comment's, a teaser's, an embedded post's date
         if zone == "site":
-            if is_modified and _in_footer(element):  # a sidebar's dates are other posts'
+            if is_modified and not _in_sidebar(page, element):  # a sidebar's are other posts'
                 site.append((value, "site-" + source))
         elif is_modified:
             modified.append((value, source))
@@ -332,14 +333,17 @@ def _candidates(page: Page) -> list:
     return found
 
 
-def _in_footer(element) -> bool:
-    """Whether a site-chrome element stands in the page's footer (where a "last
-    updated" line speaks for the page), rather than in a sidebar or menu."""
+def _in_sidebar(page: Page, element) -> bool:
+    """Whether a site-chrome element stands in a sidebar, menu or navigation (whose
+    dates are other posts'), rather than the page's header or footer (where a "last
+    updated" line speaks for the page)."""
     for node in (element, *element.iterancestors()):
-        if node.tag == "footer" or node.get("role") == "contentinfo":
+        if page.holds_own(node):
+            continue  # a layout wrapper such as "navigation-container" around everything
+        if node.tag in ("aside", "nav"):
             return True
         marks = f"{node.get('id') or ''} {node.get('class') or ''}".lower()
-        if "footer" in marks or "colophon" in marks:
+        if _SIDEBAR_MARKS.search(marks):
             return True
     return False
 

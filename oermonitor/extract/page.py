@@ -130,6 +130,10 @@ class Page:
         else that `main`, else None."""
         return self._own_content()[0]
 
+    def holds_own(self, element: etree._Element) -> bool:
+        """Whether `element` is (or holds) the page's own content: a layout wrapper."""
+        return element in self._own_content()[1]
+
     def _own_content(self) -> tuple:
         """(own element, the set of it and its ancestors: the layout wrappers)."""
         if self._own is None:
