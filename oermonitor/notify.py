@@ -92,12 +92,12 @@ class DigestItem:
     licence: str | None = None
     licence_openness: str | None = None  # licences.openness of `licence`
     licence_was: str | None = None
+    site_licence: str | None = None  # licence_missing: the site-wide licence the page does carry
     expected_licence: str | None = None
     catalogue_licence: str | None = None
     pilot_end_date: str | None = None
     last_maintained: str | None = None
     failures: int | None = None
-    site_licence: str | None = None
     bounced_at: str | None = None
     bounce_reason: str | None = None
     keeper_reason: str | None = None  # no_maintainer: bounced | released | ignored
@@ -334,12 +334,12 @@ def _item(material: dict, assessment: Assessment, problem: Problem, kind: str, *
         licence=licence,
         licence_openness=licences.openness(licence) if licence else None,
         licence_was=_text(detail.get("was")),
+        site_licence=_site_licence(detail.get("site_licence")),
         expected_licence=_text(detail.get("expected") or material.get("expected_licence")),
         catalogue_licence=_text(detail.get("catalogue") or material.get("catalogue_licence")),
         pilot_end_date=material.get("pilot_end_date"),
         last_maintained=assessment.last_maintained,
         failures=detail.get("failures"),
-        site_licence=_text(detail.get("site_licence")),
         bounced_at=material.get("maintainer_bounced_at"),
         bounce_reason=one_line(material.get("maintainer_bounce_reason"), 200) or None,
         keeper_reason=detail.get("reason") if problem.code == "no_maintainer" else None,
@@ -395,6 +395,12 @@ def _platform(material: dict) -> str | None:
 
 def _text(value) -> str | None:
     return (one_line(value, 200) or None) if value else None
+
+
+def _site_licence(licence) -> str | None:
+    """A site-wide licence worth naming: a positive one (not "all rights reserved")."""
+    text = _text(licence)
+    return text if text and licences.openness(text) in ("open", "restricted") else None
 
 
 def _is_web(url: str | None) -> bool:

@@ -31,6 +31,10 @@ Rules worth knowing (the README explains them to coordinators):
 - The first successful check sets the licence baseline; after that a new licence
   state counts only once seen on two consecutive successful checks.
 - Files without HTML (PDF, images) are not judged on their licence.
+- A site-wide licence (scope "site": "Tenzij anders vermeld …" or a footer default)
+  licenses a material whose page states none of its own, so it is judged as that
+  material's licence; not where the platform has a licence field of its own
+  (Wikiwijs's colofon) that is empty, nor when a material licence disappeared.
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ from oermonitor.settings import PolicySettings
 
 # Refusals that often block robots rather than people: slow to call "broken".
 BLOCKED = ("forbidden", "rate_limited", "blocked_by_robots")
+# Platforms whose materials carry a licence field of their own (the colofon): a
+# site-wide licence does not stand in for an empty one.
+OWN_LICENCE_FIELD = ("wikiwijs",)
 
 # Which state each problem puts a material in, worst first (contract order).
 STATE_OF = {
@@ -250,12 +257,15 @@ def _licence_problems(material: dict, t: dict, settings: PolicySettings) -> list
         return []
     licence = t.get("licence")
     since = t.get("licence_since")
-    if licence is None:
+    from_site = licence is None and _site_licence_covers(material, t)
+    if from_site:
+        licence = t["licence_site"]
+    elif licence is None:
         return [Problem("licence_missing", since,
                         {"was": t.get("licence_was"), "site_licence": t.get("licence_site")})]
     problems = []
     baseline = t.get("licence_baseline")
-    if baseline is not None and _kind(baseline, licence) == "changed":
+    if not from_site and baseline is not None and _kind(baseline, licence) == "changed":
         problems.append(Problem("licence_changed", since, {
             "was": baseline, "now": licence,
             "openness_down": bool(_change(baseline, licence).openness_down)}))
@@ -271,6 +281,15 @@ def _licence_problems(material: dict, t: dict, settings: PolicySettings) -> list
         problems.append(Problem("licence_mismatch", since,
                                 {"catalogue": catalogue, "page": licence}))
     return problems
+
+
+def _site_licence_covers(material: dict, t: dict) -> bool:
+    """Whether the site's own licence stands in for a material that states none."""
+    site = t.get("licence_site")
+    if not site or site == licences.ALL_RIGHTS_RESERVED or t.get("licence_was"):
+        return False
+    platform = (material.get("platform_id") or material.get("identity") or "").partition(":")[0]
+    return platform not in OWN_LICENCE_FIELD
 
 
 def _stale_clock(material: dict, t: dict, settings: PolicySettings

@@ -322,6 +322,12 @@ def since_sentence(f: Any, language: str) -> str:
     return f"Dit zien we sinds {long_date(since, 'nl')}."
 
 
+def _site_licence(f: Any) -> str | None:
+    """A site-wide licence worth naming: a positive one (not "all rights reserved")."""
+    site = _get(f, "site_licence")
+    return site if site and licences.openness(site) in ("open", "restricted") else None
+
+
 def _sentences_nl(f: Any) -> str:
     name = lambda licence: licence_name(licence, "nl")  # noqa: E731
     code = _code(_get(f, "status_code"), "nl")
@@ -348,6 +354,11 @@ def _sentences_nl(f: Any) -> str:
     if f.problem == "moved":
         return "De pagina is verhuisd: het geregistreerde adres stuurt door naar een nieuw adres."
     if f.problem == "licence_missing":
+        if site := _site_licence(f):
+            was = (f"geen licentie meer (eerder was dat {name(f.licence_was)})"
+                   if _get(f, "licence_was") else "geen licentie")
+            return (f"Bij het materiaal zelf staat {was}; de website als geheel valt wel "
+                    f"onder {name(site)}.")
         if _get(f, "licence_was"):
             return f"Op de pagina staat geen licentie meer; eerder was dat {name(f.licence_was)}."
         return ("Op de pagina staat geen licentie, dus niemand weet of en hoe het materiaal "
@@ -438,6 +449,10 @@ def _sentences_en(f: Any) -> str:
     if f.problem == "moved":
         return "The page has moved: the registered address redirects to a new one."
     if f.problem == "licence_missing":
+        if site := _site_licence(f):
+            was = (f"no longer states a licence (it used to be {name(f.licence_was)})"
+                   if _get(f, "licence_was") else "states no licence")
+            return f"The material itself {was}; the website as a whole is under {name(site)}."
         if _get(f, "licence_was"):
             return (f"The page no longer states a licence; it used to be "
                     f"{name(f.licence_was)}.")

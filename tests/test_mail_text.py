@@ -223,3 +223,22 @@ def test_intro_says_it_once_and_in_good_dutch():
     body = text(item("broken", availability="missing"))
     assert "iets waar jij iets" not in body and "Bij de laatste controle viel ons het volgende op:" in body
     assert "meldt dat ze" not in body
+
+
+@pytest.mark.parametrize("language, said, todo", [
+    ("nl", "Bij het materiaal zelf staat geen licentie; de website als geheel valt wel onder "
+     "CC BY 4.0 (Naamsvermelding).",
+     "Zet de licentie ook bij het materiaal zelf (in het colofon) en publiceer het materiaal opnieuw"),
+    ("en", "The material itself states no licence; the website as a whole is under "
+     "CC BY 4.0 (Attribution).",
+     "Add the licence to the material itself (in the colophon) and publish the material again"),
+])
+def test_a_site_wide_licence_is_never_called_no_licence_on_the_page(language, said, todo):
+    body = text(item("licence_missing", site_licence="CC-BY-4.0"), language=language)
+    assert said in body and todo in body
+    assert "Op de pagina staat geen licentie" not in body
+    assert "The page states no licence" not in body
+    gone = text(item("licence_missing", licence_was="CC-BY-SA-4.0", site_licence="CC-BY-4.0"),
+                language=language)
+    assert ("eerder was dat CC BY-SA 4.0" in gone) or ("it used to be CC BY-SA 4.0" in gone)
+    assert "Op de pagina staat geen licentie" not in gone

@@ -373,3 +373,23 @@ def test_cli_test_message_and_bounce_marks(store, smtp, tmp_path):
     assert cleared.exit_code == 0 and "will get emails again" in cleared.output
     assert store.maintainer_by_email("weg@school.nl")["bounced_at"] is None
 
+
+
+def test_wikiwijs_material_with_only_the_sites_licence_is_told_to_add_its_own(store, smtp,
+                                                                                tmp_path):
+    mid = add(store, 1, "anne@school.nl", title="Breuken")
+    tracking = {}
+    for day in (DAY - timedelta(days=1), DAY):
+        tracking = policy.fold(tracking, {
+            "checked_at": f"{day.isoformat()}T02:00:00+00:00", "availability": "ok",
+            "content_hash": "h1", "last_modified": day.isoformat(), "licence": "CC-BY-4.0",
+            "licence_scope": "site", "licence_all": json.dumps(["CC-BY-4.0"])},
+            Settings().policy)
+    store.update_material(mid, {"tracking": json.dumps(tracking), "availability": "ok",
+                                "licence": "CC-BY-4.0", "licence_scope": "site",
+                                "last_checked_at": f"{DAY}T02:00:00+00:00"})
+    send_due(store, settings_for(smtp.port, tmp_path), DAY, NOW)
+    [message] = smtp.to("anne@school.nl")
+    plain, _ = bodies(message)
+    assert "Bij het materiaal zelf staat geen licentie; de website als geheel valt wel onder" in plain
+    assert "Op de pagina staat geen licentie" not in plain
