@@ -436,6 +436,22 @@ def render(digest: Digest, settings: Settings, today: date) -> tuple[str, str, s
     return subject, text, html
 
 
+def describe(material: dict, assessment: Assessment, settings: Settings,
+             today: date) -> list[tuple[str, str, str]]:
+    """(problem, what, since) for one material's problems, worded as in the maintainer's
+    email: the self-service page tells the same story."""
+    items = [_item(material, assessment, p, "new", first_notified=None, reminders=0)
+             for p in assessment.problems if p.code in MAILED]
+    digest = Digest((material.get("maintainer_email") or "").lower(), "maintainer", items)
+    language = _language(settings)
+    context = {"digest": digest, "lang": language, "settings": settings,
+               "today": today.isoformat(), "sender": parseaddr(settings.smtp.from_)[1]
+               or settings.smtp.from_, "allowed": settings.policy.allowed_licences}
+    words = _environment(False).get_template(f"_{language}.j2").make_module(context)
+    return [(i.problem, str(words.what(i)).strip(), str(words.since(i)).strip())
+            for i in items]
+
+
 def sender(settings: Settings) -> str:
     """The From address, with the display name "oermonitor" unless the settings give one."""
     name, email = parseaddr(settings.smtp.from_)
