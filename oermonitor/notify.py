@@ -25,7 +25,7 @@ from functools import cache
 
 import jinja2
 
-from oermonitor import licences, policy
+from oermonitor import licences, policy, report_mail
 from oermonitor.errors import OperationalError
 from oermonitor.extract import platforms
 from oermonitor.mailer import Delivery, Mailer, MailerDown, build_message, one_line
@@ -427,8 +427,11 @@ def render(digest: Digest, settings: Settings, today: date) -> tuple[str, str, s
     language = _language(settings)
     context = {"digest": digest, "lang": language, "settings": settings,
                "today": today.isoformat(), "sender": parseaddr(settings.smtp.from_)[1]
-               or settings.smtp.from_, "allowed": settings.policy.allowed_licences}
-    words = _environment(False).get_template(f"_{language}.j2").make_module(context)
+               or settings.smtp.from_, "allowed": settings.policy.allowed_licences,
+               "web_url": report_mail.overview_url(settings),
+               "attachment": report_mail.filename(today, language)}
+    wording = "_report_" if digest.role == report_mail.ROLE else "_"
+    words = _environment(False).get_template(f"{wording}{language}.j2").make_module(context)
     subject = subject_line(str(words.subject(digest)))
     subject = subject[:1].upper() + subject[1:]
     text = _environment(False).get_template(f"{digest.role}.txt.j2").render(context)
@@ -460,9 +463,13 @@ def sender(settings: Settings) -> str:
 
 def compose(digest: Digest, settings: Settings, today: date, now: datetime) -> EmailMessage:
     subject, text, html = render(digest, settings, today)
-    return build_message(sender=sender(settings), to=digest.recipient, to_name=digest.name,
-                         subject=subject, text=text, html=html, now=now,
-                         reply_to=digest.reply_to)
+    msg = build_message(sender=sender(settings), to=digest.recipient, to_name=digest.name,
+                        subject=subject, text=text, html=html, now=now,
+                        reply_to=digest.reply_to)
+    if digest.role == report_mail.ROLE:
+        msg.add_attachment(report_mail.attachment(digest, today), subtype="html",
+                           filename=report_mail.filename(today, _language(settings)))
+    return msg
 
 
 def compose_test(settings: Settings, to: str, now: datetime) -> EmailMessage:
@@ -490,6 +497,7 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
 
     Maintainers go first: an address the server refuses is marked bounced, and the
     coordinator summary of the same run then reports those materials as unreachable.
+    Last go the coordinators' periodic reports that are due (`report_mail`).
     Raises `NotifyError` (an OperationalError) when messages could not be delivered;
     everything delivered before that is logged, the rest goes out with the next run.
     """
@@ -497,8 +505,9 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
              for row in store.materials_view()]
     log = store.notifications()
     digests = plan(items, log, today, settings)
-    report = NotifyReport(dry_run=dry_run, planned=digests)
-    if dry_run or not digests:
+    reports = report_mail.due_reports(store, settings, log, today)
+    report = NotifyReport(dry_run=dry_run, planned=digests + reports)
+    if dry_run or not report.planned:
         return report
 
     with Mailer(settings.smtp, settings.notify.outbox) as mailer:
@@ -513,9 +522,10 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
                          for row, assessment in items]
                 digests = plan(items, log, today, settings)
                 report.planned = [d for d in report.planned if d.role == "maintainer"] + \
-                    [d for d in digests if d.role == "coordinator"]
+                    [d for d in digests if d.role == "coordinator"] + reports
             _deliver(store, mailer, report, [d for d in digests if d.role == "coordinator"],
                      settings, today, now, run_id)
+            _deliver(store, mailer, report, reports, settings, today, now, run_id)
         except MailerDown as exc:
             report.error = str(exc)
             done = {id(s.digest) for s in report.results}
@@ -552,6 +562,9 @@ def _deliver(store: Store, mailer: Mailer, report: NotifyReport, digests: list[D
 
 def _log_rows(digest: Digest, delivery: Delivery, today: date, now: datetime,
               run_id: int | None) -> list[dict]:
+    if digest.role == report_mail.ROLE:
+        return report_mail.log_rows(digest, delivery.status, delivery.message_id, today,
+                                    iso(now), run_id)
     return [
         {"run_id": run_id, "material_id": item.material_id, "pilot_id": item.pilot_id,
          "recipient": digest.recipient, "role": digest.role, "problem": item.problem,

@@ -59,6 +59,7 @@ class NotifySettings:
     escalate_after_reminders: int = 3
     coordinator_summaries: bool = True
     outbox: Path | None = None  # write .eml files here instead of sending
+    coordinator_report: str = "off"  # weekly | monthly | off: the HTML report by email
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ _RENAMED = {("smtp", "from"): "from_"}
 _CHOICES = {
     ("", "language"): ("nl", "en"),
     ("smtp", "security"): ("none", "starttls", "ssl"),
+    ("notify", "coordinator_report"): ("weekly", "monthly", "off"),
 }
 _POSITIVE = {
     ("fetch", "timeout"), ("fetch", "connect_timeout"), ("fetch", "total_timeout"),
