@@ -7,6 +7,9 @@ import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from click.testing import CliRunner
+
+from oermonitor.cli import main
 from oermonitor.notify import send_due
 from oermonitor.report_mail import period_start
 from oermonitor.settings import WebSettings
@@ -143,3 +146,17 @@ def test_periods_start_on_monday_and_on_the_first():
     assert period_start(date(2026, 3, 15), "weekly") == date(2026, 3, 9)
     assert period_start(MONDAY, "weekly") == MONDAY
     assert period_start(date(2026, 3, 31), "monthly") == date(2026, 3, 1)
+
+
+def test_notify_dry_run_lists_the_report(tmp_path, smtp):
+    config = tmp_path / "oermonitor.toml"
+    config.write_text(f'database = "oermonitor.db"\n[notify]\ncoordinator_report = "weekly"\n'
+                      f'[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\n')
+    with Store.open(tmp_path / "oermonitor.db") as store:
+        registry(store)
+    result = CliRunner().invoke(main, ["--config", str(config), "notify", "--dry-run",
+                                       "--preview", "--today", "2026-03-09"])
+    assert result.exit_code == 0, result.output
+    assert f"report for coordinator {ANNA} (Rekenen): 2 materials" in result.output
+    assert "Weekoverzicht pilot Rekenen" in result.output
+    assert smtp.messages == []
