@@ -162,6 +162,19 @@ def m001_registry(db: Database) -> None:
     )
 
 
+@migrations()
+def m016_signin_links(db: Database) -> None:
+    """Sign-in links for the web pages: one row per request (kept a day, for rate limits)."""
+    db["signin_links"].create(
+        {"id": int, "email": str, "client": str, "requested_at": str,
+         "token_hash": str,  # sha256 of the link's token; null when no link was sent
+         "expires_at": str, "used_at": str},
+        pk="id",
+    )
+    db["signin_links"].create_index(["token_hash"], unique=True)
+    db["signin_links"].create_index(["requested_at"])
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -459,6 +472,44 @@ class Store:
             "update maintainers set bounced_at = null, bounce_reason = null "
             "where email = ? and bounced_at is not null", [email.lower()])
         return cursor.rowcount > 0
+
+    # -- sign-in links (web) -------------------------------------------------------
+
+    def add_signin_request(self, email: str, client: str, now: datetime,
+                           token_hash: str | None, expires_at: datetime | None) -> None:
+        """Log one request for a sign-in link (token_hash None: no link was sent)."""
+        with self.transaction():
+            self.db.execute("delete from signin_links where requested_at < ?",
+                            [iso(now - timedelta(days=1))])
+            self.db["signin_links"].insert(
+                {"email": email, "client": client, "requested_at": iso(now),
+                 "token_hash": token_hash,
+                 "expires_at": iso(expires_at) if expires_at else None})
+
+    def signin_requests_since(self, since: datetime, *, email: str | None = None,
+                              client: str | None = None) -> int:
+        """How many sign-in links this address or client asked for since `since`."""
+        column, value = ("email", email) if email is not None else ("client", client)
+        return self.db.execute(
+            f"select count(*) from signin_links where {column} = ? and requested_at >= ?",
+            [value, iso(since)]).fetchone()[0]
+
+    def use_signin_link(self, token_hash: str, now: datetime) -> tuple[str, str | None]:
+        """Spend a sign-in link: ("ok", email) once; else ("used" | "expired" | "unknown",
+        None). Spending is one conditional update, so two clicks cannot both sign in."""
+        with self.transaction():
+            row = self.db.execute("select email, expires_at, used_at from signin_links "
+                                  "where token_hash = ?", [token_hash]).fetchone()
+            if row is None:
+                return "unknown", None
+            email, expires_at, used_at = row
+            if used_at:
+                return "used", None
+            if expires_at <= iso(now):
+                return "expired", None
+            self.db.execute("update signin_links set used_at = ? where token_hash = ? "
+                            "and used_at is null", [iso(now), token_hash])
+        return "ok", email
 
     # -- the nightly job: due selection, runs, retention ----------------------------
 
