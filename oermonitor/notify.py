@@ -12,6 +12,16 @@ clearly, and again only while it is still unresolved.
 
 A problem's *episode* starts on its `since` date: log rows from before it belong
 to an earlier occurrence, so a problem that went away and came back is new again.
+
+Two problems are the coordinator's, listed in each summary (repeated every
+`remind_every_days`) until resolved: `moved` (the maintainer is told once that
+nothing is needed from them, never reminded) and `no_maintainer` (nobody to mail).
+When the coordinator is told a maintainer ignored the reminders, that material
+counts as `no_maintainer` from then on (`lifecycle.unanswered`).
+
+A hand-over (`lifecycle.reassign`) is welcomed: the new maintainer gets one short
+email listing what they now keep (`plan_welcomes`, `send_welcomes`; `send_due`
+sends any that are still due), logged like every email so it goes out exactly once.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ from functools import cache
 
 import jinja2
 
-from oermonitor import licences, links, policy
+from oermonitor import licences, lifecycle, links, policy
 from oermonitor.errors import OperationalError
 from oermonitor.extract import platforms
 from oermonitor.mailer import Delivery, Mailer, MailerDown, build_message, one_line
@@ -37,6 +47,12 @@ from oermonitor.store import Store, iso
 # `failing` (a single failed check is often transient; `broken` follows if it lasts).
 MAILED = tuple(code for code in PROBLEMS if code != "failing")
 DELIVERED = ("sent", "outbox")  # log statuses that count as "this person was told"
+# Problems the coordinator resolves: listed in every summary (at the reminder cadence)
+# until they are. Maintainers hear of `moved` once (nothing to do), of `no_maintainer` never.
+COORDINATOR_MATTERS = ("moved", "no_maintainer")
+TELL_MAINTAINER_ONCE = ("moved",)
+NOT_FOR_MAINTAINERS = ("no_maintainer",)
+WELCOME = "welcome"  # problem and kind of a welcome's log rows
 
 MONTHS = {
     "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
@@ -65,8 +81,9 @@ class DigestItem:
     """One problem of one material, with everything the templates need (cleaned text)."""
 
     material_id: int
-    problem: str  # one of MAILED
-    kind: str  # new | reminder (maintainer); new | escalation | unreachable (coordinator)
+    problem: str  # one of MAILED, or "welcome"
+    kind: str  # new | reminder (maintainer); new | reminder | escalation | unreachable
+    # (coordinator); welcome
     title: str
     url: str
     pilot: str
@@ -91,6 +108,10 @@ class DigestItem:
     last_maintained: str | None = None
     bounced_at: str | None = None
     bounce_reason: str | None = None
+    keeper_reason: str | None = None  # no_maintainer: bounced | released | ignored
+    colleague: str | None = None  # no_maintainer (released): who might take it on
+    note: str | None = None  # no_maintainer (released): the maintainer's note
+    handed_over_by: str | None = None  # welcome: who handed it over (None: the operator)
 
     @property
     def new_url_is_web(self) -> bool:
@@ -106,7 +127,7 @@ class Digest:
     """One email: to a maintainer (all their materials) or a pilot's coordinator."""
 
     recipient: str
-    role: str  # maintainer | coordinator
+    role: str  # maintainer | coordinator | welcome (a new maintainer's first email)
     items: list[DigestItem]
     name: str | None = None
     pilot: str | None = None  # coordinator summaries: the pilot
@@ -121,12 +142,10 @@ class Digest:
         return list(groups.values())
 
     def section(self, name: str) -> list[DigestItem]:
-        """Coordinator summary sections: new, moved, escalation, unreachable."""
-        if name == "new":
-            return [i for i in self.items if i.kind == "new" and i.problem != "moved"]
-        if name == "moved":
-            return [i for i in self.items if i.kind == "new" and i.problem == "moved"]
-        return [i for i in self.items if i.kind == name]
+        """Coordinator summary sections: new, moved, no_maintainer, escalation, unreachable."""
+        if name in COORDINATOR_MATTERS:
+            return [i for i in self.items if i.problem == name]
+        return [i for i in self.items if i.kind == name and i.problem not in COORDINATOR_MATTERS]
 
     @property
     def platform(self) -> str | None:
@@ -137,7 +156,7 @@ class Digest:
     @property
     def reply_to(self) -> str | None:
         """The coordinator, when all of a maintainer's materials share one."""
-        if self.role != "maintainer":
+        if self.role not in ("maintainer", WELCOME):
             return None
         found = {i.coordinator_email for i in self.items}
         return found.pop() if len(found) == 1 else None
@@ -215,9 +234,11 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
             coordinator_kinds = {r["kind"] for r in rows if r["role"] == "coordinator"}
 
             kind = None
-            if not bounced and recipient:
+            if not bounced and recipient and problem.code not in NOT_FOR_MAINTAINERS:
                 if not to_maintainer:
                     kind = "new"
+                elif problem.code in TELL_MAINTAINER_ONCE:
+                    kind = None
                 elif (today - date.fromisoformat(to_maintainer[-1][:10])).days >= remind:
                     kind = "reminder"
             base = _item(material, assessment, problem, kind or "new",
@@ -230,7 +251,15 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
 
             if not (summaries and coordinator):
                 continue
-            if bounced:
+            to_coordinator = sorted(r["day"] for r in rows if r["role"] == "coordinator")
+            if problem.code in COORDINATOR_MATTERS:
+                if not to_coordinator:
+                    coordinator_kind = "new"
+                elif (today - date.fromisoformat(to_coordinator[-1][:10])).days >= remind:
+                    coordinator_kind = "reminder"
+                else:
+                    coordinator_kind = None
+            elif bounced:
                 coordinator_kind = None if "unreachable" in coordinator_kinds else "unreachable"
             elif (kind == "reminder" and escalate_after and reminders >= escalate_after
                   and "escalation" not in coordinator_kinds):
@@ -297,7 +326,35 @@ def _item(material: dict, assessment: Assessment, problem: Problem, kind: str, *
         last_maintained=assessment.last_maintained,
         bounced_at=material.get("maintainer_bounced_at"),
         bounce_reason=one_line(material.get("maintainer_bounce_reason"), 200) or None,
+        keeper_reason=detail.get("reason") if problem.code == "no_maintainer" else None,
+        colleague=one_line(detail.get("colleague"), 200) or None,
+        note=one_line(detail.get("note"), 300) or None,
     )
+
+
+def plan_welcomes(rows: list[dict]) -> list[Digest]:
+    """One welcome per new maintainer, listing the materials handed to them
+    (`store.pending_welcomes()` rows). Pure."""
+    welcomes: dict[str, Digest] = {}
+    for row in rows:
+        recipient = (row.get("maintainer_email") or "").lower()
+        if not recipient:
+            continue
+        item = DigestItem(
+            material_id=row["id"], problem=WELCOME, kind=WELCOME,
+            title=one_line(row.get("title") or row.get("page_title") or row["url"], 200),
+            url=one_line(row["url"], 2000), pilot=one_line(row.get("pilot"), 200),
+            pilot_id=row.get("pilot_id"), platform=_platform(row),
+            maintainer_email=recipient,
+            maintainer_name=one_line(row.get("maintainer_name"), 100),
+            coordinator_email=(row.get("coordinator_email") or "").lower() or None,
+            pilot_end_date=row.get("pilot_end_date"),
+            handed_over_by=row.get("handed_over_by"))
+        welcomes.setdefault(recipient, Digest(
+            recipient, WELCOME, [], name=item.maintainer_name or None)).items.append(item)
+    for digest in welcomes.values():
+        digest.items.sort(key=lambda i: (i.title.casefold(), i.material_id))
+    return list(welcomes.values())
 
 
 def _platform(material: dict) -> str | None:
@@ -431,7 +488,9 @@ def render(digest: Digest, settings: Settings, today: date,
                "today": today.isoformat(), "sender": parseaddr(settings.smtp.from_)[1]
                or settings.smtp.from_, "allowed": settings.policy.allowed_licences,
                "links": _links(digest, settings, now)}
-    words = _environment(False).get_template(f"_{language}.j2").make_module(context)
+    words = _environment(False).get_template(
+        f"_welcome_{language}.j2" if digest.role == WELCOME else f"_{language}.j2"
+    ).make_module(context)
     subject = subject_line(str(words.subject(digest)))
     subject = subject[:1].upper() + subject[1:]
     text = _environment(False).get_template(f"{digest.role}.txt.j2").render(context)
@@ -509,25 +568,25 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
     everything delivered before that is logged, the rest goes out with the next run.
     """
     items = [(row, policy.assess(row, settings.policy, today))
-             for row in store.materials_view()]
+             for row in store.materials_view("m.retired_at is null")]
     log = store.notifications()
+    welcomes = plan_welcomes(store.pending_welcomes())
     digests = plan(items, log, today, settings)
-    report = NotifyReport(dry_run=dry_run, planned=digests)
-    if dry_run or not digests:
+    report = NotifyReport(dry_run=dry_run, planned=welcomes + digests)
+    if dry_run or not report.planned:
         return report
 
     with Mailer(settings.smtp, settings.notify.outbox) as mailer:
         try:
             refused = _deliver(store, mailer, report,
-                               [d for d in digests if d.role == "maintainer"],
+                               welcomes + [d for d in digests if d.role == "maintainer"],
                                settings, today, now, run_id)
             if refused:
-                items = [(dict(row, maintainer_bounced_at=iso(now),
-                               maintainer_bounce_reason=refused[row["maintainer_email"]])
-                          if row.get("maintainer_email") in refused else row, assessment)
+                items = [_bounced(row, refused[row["maintainer_email"]], now, settings, today)
+                         if row.get("maintainer_email") in refused else (row, assessment)
                          for row, assessment in items]
                 digests = plan(items, log, today, settings)
-                report.planned = [d for d in report.planned if d.role == "maintainer"] + \
+                report.planned = [d for d in report.planned if d.role != "coordinator"] + \
                     [d for d in digests if d.role == "coordinator"]
             _deliver(store, mailer, report, [d for d in digests if d.role == "coordinator"],
                      settings, today, now, run_id)
@@ -545,6 +604,13 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
     return report
 
 
+def _bounced(row: dict, reason: str, now: datetime, settings: Settings,
+             today: date) -> tuple[dict, Assessment]:
+    """A material as it stands once its maintainer's address was refused (no_maintainer)."""
+    row = dict(row, maintainer_bounced_at=iso(now), maintainer_bounce_reason=reason)
+    return row, policy.assess(row, settings.policy, today)
+
+
 def _deliver(store: Store, mailer: Mailer, report: NotifyReport, digests: list[Digest],
              settings: Settings, today: date, now: datetime,
              run_id: int | None) -> dict[str, str]:
@@ -558,11 +624,37 @@ def _deliver(store: Store, mailer: Mailer, report: NotifyReport, digests: list[D
             continue
         with store.transaction():
             store.add_notifications(_log_rows(digest, delivery, today, now, run_id))
-            if delivery.status == "refused" and digest.role == "maintainer":
+            if delivery.status == "refused" and digest.role != "coordinator":
                 store.mark_bounced(digest.recipient, delivery.detail or "refused", now)
-        if delivery.status == "refused":
+            if delivery.delivered and digest.role == "coordinator":
+                for item in digest.items:
+                    if item.kind == "escalation":
+                        lifecycle.unanswered(store, item.material_id, item.reminders, now)
+        if delivery.status == "refused" and digest.role != "coordinator":
             refused[digest.recipient] = delivery.detail or "refused"
     return refused
+
+
+def send_welcomes(store: Store, settings: Settings, today: date, now: datetime, *,
+                  dry_run: bool = False) -> NotifyReport:
+    """Send the welcomes still due (right after a hand-over; `send_due` also does).
+    Raises `NotifyError` when some could not be delivered: they go with the next run."""
+    welcomes = plan_welcomes(store.pending_welcomes())
+    report = NotifyReport(dry_run=dry_run, planned=welcomes)
+    if dry_run or not welcomes:
+        return report
+    with Mailer(settings.smtp, settings.notify.outbox) as mailer:
+        try:
+            _deliver(store, mailer, report, welcomes, settings, today, now, None)
+        except MailerDown as exc:
+            report.error = str(exc)
+            done = {id(s.digest) for s in report.results}
+            report.pending += [d for d in welcomes if id(d) not in done]
+    if report.pending:
+        raise NotifyError(f"{len(report.pending)} welcome email(s) not delivered "
+                          f"({report.error or 'refused for now'}); they go out with the "
+                          "next run", report)
+    return report
 
 
 def _log_rows(digest: Digest, delivery: Delivery, today: date, now: datetime,

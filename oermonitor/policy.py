@@ -57,6 +57,7 @@ STATE_OF = {
     "stale": "stale",
     "failing": "failing",
     "moved": "moved",
+    "no_maintainer": "no_maintainer",
 }
 RANK = {state: index for index, state in enumerate(STATES)}
 
@@ -169,6 +170,17 @@ def confirm(tracking: dict, day: str) -> dict:
     return t
 
 
+def repointed(tracking: dict) -> dict:
+    """The tracking after the material got a new address (moved by hand, or a permanent
+    redirect within the same material followed). What the old address did (a failure
+    streak, a permanent redirect) is no longer the material's; its stale clock, content
+    fingerprint and licence history are."""
+    t = dict(tracking or {})
+    t.update(moved_since=None, moved_to=None, failures=0, hard_failures=0,
+             failing_since=None, failure=None)
+    return t
+
+
 # -- judging ------------------------------------------------------------------------------
 
 
@@ -181,6 +193,8 @@ def assess(material: dict, settings: PolicySettings, today: date) -> Assessment:
     muted_until = material.get("muted_until")
     muted = bool(muted_until) and muted_until >= today_iso
     last_maintained, stale_on = _stale_clock(material, t, settings)
+    if material.get("retired_at"):
+        return Assessment("retired", [], last_maintained, None, muted)
     if not t.get("checks"):
         return Assessment("unchecked", [], last_maintained, stale_on, muted)
     problems: list[Problem] = []
@@ -194,11 +208,30 @@ def assess(material: dict, settings: PolicySettings, today: date) -> Assessment:
         problems.append(Problem("stale", stale_on, {
             "last_maintained": last_maintained, "pilot_end_date": material["pilot_end_date"],
             "days": material.get("review_interval_days") or settings.stale_after_days}))
+    keeper = no_maintainer(material)
+    if keeper:
+        problems.append(keeper)
     state = "ok"
     for p in problems:
         if RANK[STATE_OF[p.code]] < RANK[state]:
             state = STATE_OF[p.code]
     return Assessment(state, problems, last_maintained, stale_on, muted)
+
+
+def no_maintainer(material: dict) -> Problem | None:
+    """Nobody really keeps the material: the maintainer's address bounces, or the
+    maintainer said they no longer keep it, or ignored the reminders (`unowned_*`)."""
+    if material.get("maintainer_bounced_at"):
+        return Problem("no_maintainer", material["maintainer_bounced_at"][:10], {
+            "reason": "bounced", "bounce_reason": material.get("maintainer_bounce_reason"),
+            "maintainer": material.get("maintainer_email")})
+    if material.get("unowned_since"):
+        detail = material.get("unowned_detail")
+        detail = orjson.loads(detail) if isinstance(detail, str) and detail else (detail or {})
+        return Problem("no_maintainer", material["unowned_since"][:10], dict(
+            detail, reason=material.get("unowned_reason") or "released",
+            maintainer=material.get("maintainer_email")))
+    return None
 
 
 def _failure(t: dict, failures: int, settings: PolicySettings) -> Problem:

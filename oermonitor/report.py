@@ -26,7 +26,7 @@ from pathlib import Path
 import jinja2
 import orjson
 
-from oermonitor import policy
+from oermonitor import lifecycle, policy
 from oermonitor.errors import BadInput
 from oermonitor.models import STATES
 from oermonitor.settings import PolicySettings
@@ -34,6 +34,8 @@ from oermonitor.store import Store
 
 ALL_STATES = STATES
 ATTENTION = STATES[:STATES.index("ok")]  # every state that needs someone's attention
+# Withdrawn on purpose: listed separately, never counted in a pilot's health.
+NOT_COUNTED = ("retired",)
 
 # C0/C1 controls and bidi overrides out; tabs and newlines become spaces.
 _CONTROLS = {c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0),
@@ -88,6 +90,9 @@ def record(row: dict, settings: PolicySettings, today: date) -> dict:
         "mute_reason": row["mute_reason"] if a.muted else None,
         "evergreen": bool(row["evergreen"]),
         "review_interval_days": row["review_interval_days"],
+        "retired_at": row["retired_at"],
+        "retire_reason": row["retire_reason"],
+        "proposed_url": row["proposed_url"],
     }
 
 
@@ -123,15 +128,30 @@ def attention(records: list[dict]) -> list[dict]:
 
 
 def pilot_summary(records: list[dict], pilots: list[dict]) -> list[dict]:
-    """Per pilot with materials in `records`: end date, coordinator, counts per state."""
+    """Per pilot with materials in `records`: end date, coordinator, counts per state.
+
+    `total` and `counts` are the pilot's health: retired materials are not in them
+    but counted apart (`retired`)."""
     counts: dict[str, dict[str, int]] = {}
+    retired: dict[str, int] = {}
     for r in records:
-        per_state = counts.setdefault(r["pilot"], dict.fromkeys(ALL_STATES, 0))
-        per_state[r["state"]] += 1
+        per_state = counts.setdefault(r["pilot"], dict.fromkeys(
+            [s for s in ALL_STATES if s not in NOT_COUNTED], 0))
+        if r["state"] in NOT_COUNTED:
+            retired[r["pilot"]] = retired.get(r["pilot"], 0) + 1
+        else:
+            per_state[r["state"]] += 1
     return [{"pilot": p["name"], "end_date": p["end_date"],
              "coordinator_email": p["coordinator_email"],
-             "total": sum(counts[p["name"]].values()), "counts": counts[p["name"]]}
+             "total": sum(counts[p["name"]].values()), "counts": counts[p["name"]],
+             "retired": retired.get(p["name"], 0)}
             for p in pilots if p["name"] in counts]
+
+
+def retired(records: list[dict]) -> list[dict]:
+    """Retired materials, most recently retired first (listed apart from the rest)."""
+    return sorted((r for r in records if r["state"] == "retired"),
+                  key=lambda r: (r["retired_at"] or "", r["id"]), reverse=True)
 
 
 def to_json(records: list[dict]) -> bytes:
@@ -179,13 +199,15 @@ def material_detail(store: Store, settings: PolicySettings, key: str, today: dat
                   added_at=row["added_at"], source=row["source"],
                   catalogue_id=row["catalogue_id"], content_hash=row["content_hash"])
     detail["timeline"] = timeline(store.checks(row["id"]), store.confirmations(row["id"]),
-                                  store.notifications(row["id"]))[:limit]
+                                  store.notifications(row["id"]),
+                                  lifecycle.events(store, row["id"]))[:limit]
     return detail
 
 
 def timeline(checks: list[dict], confirmations: list[dict],
-             notifications: list[dict]) -> list[dict]:
-    """Checks, the changes between them, confirmations and emails, newest first."""
+             notifications: list[dict], actions: list[dict] | None = None) -> list[dict]:
+    """Checks, the changes between them, confirmations, emails and what people did
+    (`lifecycle.events`: moved, retired, handed over, muted, ...), newest first."""
     events = []
     previous = served = None
     for check in sorted(checks, key=lambda c: (c["checked_at"], c["id"])):
@@ -206,7 +228,11 @@ def timeline(checks: list[dict], confirmations: list[dict],
     events += [{"at": n["sent_at"], "kind": "notification", "recipient": n["recipient"],
                 "role": n["role"], "problem": n["problem"], "notice": n["kind"],
                 "status": n["status"]} for n in notifications]
-    order = {"check": 0, "change": 1, "confirmation": 2, "notification": 3}
+    # Confirmations are events too, but shown from their own table (with older ones).
+    events += [{"at": a["at"], "kind": "event", "event": a["kind"], "who": a["who"],
+                "by": a["by"], "text": clean(a["text"]), "detail": a["detail"]}
+               for a in actions or () if a["kind"] != "confirm"]
+    order = {"check": 0, "change": 1, "confirmation": 2, "notification": 3, "event": 4}
     return sorted(events, key=lambda e: (e["at"] or "", order[e["kind"]]), reverse=True)
 
 
@@ -249,15 +275,29 @@ def describe(problem: dict) -> str:
                                     f"page says {d.get('page')}",
         "stale": lambda: f"no sign of maintenance since {d.get('last_maintained')} "
                          f"(pilot ended {d.get('pilot_end_date')})",
+        "no_maintainer": lambda: _no_maintainer(d),
     }[code]()
     since = f" (since {problem['since']})" if problem.get("since") else ""
     return clean(text) + since
 
 
+def _no_maintainer(d: dict) -> str:
+    who = d.get("maintainer") or "the maintainer"
+    if d.get("reason") == "bounced":
+        return f"no maintainer: email to {who} bounces" + (
+            f" ({d['bounce_reason']})" if d.get("bounce_reason") else "")
+    if d.get("reason") == "ignored":
+        return f"no maintainer: {who} did not respond to {d.get('reminders')} reminders"
+    return f"no maintainer: {who} no longer keeps it" + (
+        f"; suggests {d['colleague']}" if d.get("colleague") else "") + (
+        f" ({d['note']})" if d.get("note") else "")
+
+
 # -- the HTML report -------------------------------------------------------------------
 
 COLOURS = {"broken": "#c0392b", "licence_issue": "#8e44ad", "stale": "#d68910",
-           "failing": "#f1c40f", "moved": "#2e86c1", "ok": "#27ae60", "unchecked": "#aab7b8"}
+           "failing": "#f1c40f", "moved": "#2e86c1", "no_maintainer": "#a04000",
+           "ok": "#27ae60", "unchecked": "#aab7b8", "retired": "#566573"}
 _templates = jinja2.Environment(loader=jinja2.PackageLoader("oermonitor", "templates"),
                                 autoescape=True, trim_blocks=True, lstrip_blocks=True)
 

@@ -173,12 +173,20 @@ def test_escalation_to_the_coordinator_after_unanswered_reminders(store, smtp, t
 
     assert len(smtp.to("anne@school.nl")) == 5  # new, then a reminder every week
     summaries = smtp.to(COORDINATOR)
-    assert len(summaries) == 2  # the new problem, then one escalation (not repeated)
+    # the new problem, then one escalation (not repeated); from then on the material
+    # has no real keeper, which the next summary says
+    assert len(summaries) == 3
     text = bodies(summaries[1])[0]
     assert "Geen reactie na herinneringen" in text
     assert "Anne kreeg 2 herinneringen sinds 10 maart 2026" in text
-    kinds = [r["kind"] for r in store.notifications(mid) if r["role"] == "coordinator"]
-    assert sorted(kinds) == ["escalation", "new"]
+    text = bodies(summaries[2])[0]
+    assert "Lesmateriaal zonder beheerder" in text
+    assert "reageerde niet op de herinneringen" in text and "oermonitor reassign 1" in text
+    kinds = [(r["problem"], r["kind"]) for r in store.notifications(mid)
+             if r["role"] == "coordinator"]
+    assert sorted(kinds) == [("broken", "escalation"), ("broken", "new"),
+                             ("no_maintainer", "new")]
+    assert [e["kind"] for e in store.events(mid)] == ["unanswered"]
 
 
 def test_english_when_configured(store, smtp, tmp_path):
@@ -231,11 +239,15 @@ def test_refused_recipient_does_not_stop_the_others(store, smtp, tmp_path):
     summary = bodies(smtp.to(COORDINATOR)[0])[0]
     assert "onze e-mail niet ontvangen" in summary and "weg@school.nl" in summary
     assert "550" in summary
-    # The next reminder day does not try the dead address again, nor re-tell the coordinator.
+    assert "Lesmateriaal zonder beheerder" in summary  # nobody keeps it now
+    # The next reminder day does not try the dead address again, nor re-tell the
+    # coordinator that it bounced; the summary only still lists it as without maintainer.
     smtp.refuse.clear()
     send_due(store, settings, DAY + timedelta(days=14), NOW + timedelta(days=14))
     assert smtp.to("weg@school.nl") == []
-    assert len(smtp.to(COORDINATOR)) == 1
+    later = bodies(smtp.to(COORDINATOR)[1])[0]
+    assert "onze e-mail niet ontvangen" not in later
+    assert "Lesmateriaal zonder beheerder" in later and "Dit staat nog open" in later
 
 
 def test_temporary_refusal_is_retried_next_run_and_the_others_are_kept(store, smtp, tmp_path):

@@ -16,7 +16,8 @@ from oermonitor.validate import email_problem
 
 STYLE = {"broken": {"fg": "red", "bold": True}, "licence_issue": {"fg": "magenta"},
          "stale": {"fg": "yellow"}, "failing": {"fg": "yellow"}, "moved": {"fg": "cyan"},
-         "ok": {"fg": "green"}, "unchecked": {}}
+         "no_maintainer": {"fg": "red"}, "ok": {"fg": "green"}, "unchecked": {},
+         "retired": {"dim": True}}
 TODAY = click.option("--today", type=DATE, default=None,
                      help="Judge as of this date (YYYY-MM-DD): a what-if view.")
 KEY = click.argument("key", metavar="ID_OR_URL")
@@ -151,6 +152,10 @@ def _event(e: dict) -> str:
     if kind == "confirmation":
         return "confirmed     still current" + (f" by {e['by']}" if e["by"] else "") + (
             f": {e['note']}" if e["note"] else "")
+    if kind == "event":
+        return f"{'action':<13} {e['text']} (by {e['who']})"
+    if e["problem"] == "welcome":
+        return f"email         welcome to new maintainer {e['recipient']} ({e['status']})"
     return (f"email         {e['notice']} to {e['role']} {e['recipient']} about "
             f"{e['problem']} ({e['status']})")
 
