@@ -35,7 +35,7 @@ from functools import cache
 
 import jinja2
 
-from oermonitor import licences, lifecycle, policy, report_mail
+from oermonitor import licences, lifecycle, links, policy, report_mail
 from oermonitor.errors import OperationalError
 from oermonitor.extract import platforms
 from oermonitor.mailer import Delivery, Mailer, MailerDown, build_message, one_line
@@ -479,12 +479,15 @@ def _language(settings: Settings) -> str:
     return "en" if settings.language == "en" else "nl"
 
 
-def render(digest: Digest, settings: Settings, today: date) -> tuple[str, str, str]:
-    """(subject, text, html) for a digest, in the configured language."""
+def render(digest: Digest, settings: Settings, today: date,
+           now: datetime | None = None) -> tuple[str, str, str]:
+    """(subject, text, html) for a digest, in the configured language. With `now`, a
+    maintainer's digest carries the signed links of `links` ([web] base_url)."""
     language = _language(settings)
     context = {"digest": digest, "lang": language, "settings": settings,
                "today": today.isoformat(), "sender": parseaddr(settings.smtp.from_)[1]
                or settings.smtp.from_, "allowed": settings.policy.allowed_licences,
+               "links": _links(digest, settings, now),
                "web_url": report_mail.overview_url(settings),
                "attachment": report_mail.filename(today, language)}
     wording = {WELCOME: "_welcome_", report_mail.ROLE: "_report_"}.get(digest.role, "_")
@@ -512,6 +515,18 @@ def describe(material: dict, assessment: Assessment, settings: Settings,
             for i in items]
 
 
+def _links(digest: Digest, settings: Settings, now: datetime | None) -> dict:
+    """material id -> {action: signed link} for a maintainer's digest; empty without web."""
+    if digest.role != "maintainer" or now is None:
+        return {}
+    found = {}
+    for group in digest.materials:
+        made = links.material_links(settings, group[0].material_id, digest.recipient, now=now)
+        if made:
+            found[group[0].material_id] = made
+    return found
+
+
 def sender(settings: Settings) -> str:
     """The From address, with the display name "oermonitor" unless the settings give one."""
     name, email = parseaddr(settings.smtp.from_)
@@ -519,7 +534,7 @@ def sender(settings: Settings) -> str:
 
 
 def compose(digest: Digest, settings: Settings, today: date, now: datetime) -> EmailMessage:
-    subject, text, html = render(digest, settings, today)
+    subject, text, html = render(digest, settings, today, now)
     msg = build_message(sender=sender(settings), to=digest.recipient, to_name=digest.name,
                         subject=subject, text=text, html=html, now=now,
                         reply_to=digest.reply_to)

@@ -38,12 +38,14 @@ def page(token: str):
     material = _material(token)
     now = context.now()
     chosen = request.args.get("do")
+    chosen = chosen if chosen in ACTIONS else None
     done = request.args.get("done")
     return render_template(
         "maintainer.html", token=token,
         page=selfservice.view(context.store(), context.settings(), material,
                               today=now.date()),
-        actions=ACTIONS, chosen=chosen if chosen in ACTIONS else None,
+        # The button the email's link named comes first and stands out.
+        actions=sorted(ACTIONS, key=lambda action: action != chosen), chosen=chosen,
         done=done if done in links.ACTIONS else None)
 
 

@@ -1,0 +1,261 @@
+"""The maintainer's page behind the link in an email, through Flask's test client on a
+real SQLite file, with the material served by a real loopback HTTP server."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from oermonitor import job, links
+from oermonitor.settings import FetchSettings, Settings
+from oermonitor.store import Store, utcnow
+from oermonitor.web import create_app
+
+SECRET = "a-long-enough-secret-for-the-tests"
+PAGE = ("<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+        "<a rel='license' href='https://creativecommons.org/licenses/by/4.0/'>CC BY 4.0</a>"
+        "</body></html>")
+
+
+@pytest.fixture
+def site(server):
+    server.route("/breuken", body=PAGE.format(title="Breuken oefenen"))
+    server.route("/geheim", body=PAGE.format(title="Geheime les van Bram"))
+    return server
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(database=tmp_path / "oermonitor.db",
+                    fetch=FetchSettings(allow_private_networks=True, per_host_delay=0,
+                                        max_tries=1, timeout=5))
+
+
+@pytest.fixture
+def db(settings, site):
+    """Two materials of two maintainers in one pilot; returns (store, anne's, bram's)."""
+    now = utcnow()
+    with Store.open(settings.database) as store:
+        pid, _ = store.ensure_pilot("Rekenen", "2025-07-31", "co@school.nl", now)
+        anne, _ = store.ensure_maintainer("anne@school.nl", "Anne de Vries", now)
+        bram, _ = store.ensure_maintainer("bram@school.nl", "Bram Bos", now)
+        a, _ = store.upsert_material({"url": site.url("/breuken"), "identity": "a",
+                                      "title": "Breuken oefenen", "pilot_id": pid,
+                                      "maintainer_id": anne}, now)
+        b, _ = store.upsert_material({"url": site.url("/geheim"), "identity": "b",
+                                      "title": "Geheime les van Bram", "pilot_id": pid,
+                                      "maintainer_id": bram}, now)
+        yield store, a, b
+
+
+def client(settings):
+    return create_app(settings, secret=SECRET).test_client()
+
+
+def token(material_id: int, email: str = "anne@school.nl", *, days: int = 60,
+          made=None) -> str:
+    return links.make_token(SECRET, material_id, email, now=made or utcnow(), days=days)
+
+
+def csrf(response) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))[1]
+
+
+def opened(web, tok: str):
+    """GET the page as a browser would; returns (page text, csrf token)."""
+    response = web.get(f"/m/{tok}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True), csrf(response)
+
+
+def test_the_page_shows_the_material_and_its_findings_and_nothing_of_others(settings, db,
+                                                                            site):
+    store, a, b = db
+    site.route("/breuken", status=404, body="<h1>Niet gevonden</h1>")
+    for _ in range(settings.policy.failures_before_broken):  # two nights, as the job does
+        job.check_one(store, settings, store.material(a))
+    html, _ = opened(client(settings), token(a))
+    assert "Breuken oefenen" in html and "/breuken" in html and "Rekenen" in html
+    assert "De pagina is weg" in html  # the email's own words for the finding
+    for button in ("Klopt nog", "Controleer nu opnieuw"):
+        assert f">{button}</button>" in html
+    assert "Bram" not in html and "geheim" not in html.lower()
+    assert "anne@school.nl" not in html  # not even the address the link is for
+    assert 'lang="nl"' in html
+
+
+def test_english_with_language_en(settings, db):
+    store, a, _ = db
+    html, _ = opened(client(Settings(**{**settings.__dict__, "language": "en"})), token(a))
+    assert 'lang="en"' in html and ">Still correct</button>" in html
+    assert "Klopt nog" not in html and "What we saw" in html
+
+
+def test_get_changes_nothing(settings, db, site):
+    store, a, _ = db
+    web = client(settings)
+    tok = token(a)
+    for path in (f"/m/{tok}", f"/m/{tok}?do=confirm", f"/m/{tok}?do=recheck"):
+        assert web.get(path).status_code == 200
+        assert web.head(path).status_code == 200
+    for action in ("confirm", "recheck"):
+        assert web.get(f"/m/{tok}/{action}").status_code == 405
+    assert store.confirmations(a) == [] and store.checks(a) == []
+    assert site.requests == []  # not even a fetch
+
+
+def test_the_link_named_action_comes_first_and_stands_out(settings, db):
+    _, a, _ = db
+    html = client(settings).get(f"/m/{token(a)}?do=recheck").get_data(as_text=True)
+    assert html.index('id="recheck"') < html.index('id="confirm"')
+    assert 'class="action chosen" id="recheck"' in html
+
+
+def test_klopt_nog_records_a_confirmation_with_the_maintainers_address(settings, db):
+    store, a, b = db
+    web = client(settings)
+    tok = token(a)
+    _, form = opened(web, tok)
+    response = web.post(f"/m/{tok}/confirm", data={"csrf_token": form})
+    assert response.status_code == 303 and "done=confirm" in response.headers["Location"]
+    [confirmation] = store.confirmations(a)
+    assert confirmation["by"] == "anne@school.nl"
+    assert store.tracking(a)["confirmed"] == confirmation["confirmed_at"][:10]
+    assert store.confirmations(b) == []
+    page = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Vastgelegd: het materiaal is nog actueel" in page
+    assert "Je bevestigde op" in page
+
+
+def test_replaying_an_action_is_harmless(settings, db, site):
+    store, a, _ = db
+    web = client(settings)
+    tok = token(a)
+    _, form = opened(web, tok)
+    for _ in range(3):
+        assert web.post(f"/m/{tok}/confirm", data={"csrf_token": form}).status_code == 303
+        assert web.post(f"/m/{tok}/recheck", data={"csrf_token": form}).status_code == 303
+    assert len(store.confirmations(a)) == 1
+    assert len(store.checks(a)) == 1 and site.hits("/breuken") == 1
+
+
+def test_ik_heb_het_aangepast_checks_now_and_shows_the_new_result(settings, db, site):
+    store, a, _ = db
+    site.route("/breuken", status=404, body="<h1>Niet gevonden</h1>")
+    web = client(settings)
+    tok = token(a)
+    _, form = opened(web, tok)
+    response = web.post(f"/m/{tok}/recheck", data={"csrf_token": form})
+    assert response.status_code == 303 and site.hits("/breuken") == 1
+    [check] = store.checks(a)
+    assert check["availability"] == "missing" and check["run_id"] is None
+    assert store.material(a)["next_check_at"] > check["checked_at"]
+
+    # Fixed by the teacher; a minute later (a new check, not the one just made) it is fine.
+    site.route("/breuken", body=PAGE.format(title="Breuken oefenen"))
+    store.db["checks"].update(check["id"], {
+        "checked_at": (utcnow() - timedelta(minutes=2)).isoformat(timespec="seconds")})
+    response = web.post(f"/m/{tok}/recheck", data={"csrf_token": form})
+    latest = store.checks(a)[0]
+    assert latest["availability"] == "ok" and latest["licence"] == "CC-BY-4.0"
+    page = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Net opnieuw gecontroleerd" in page and "Alles in orde" in page
+    assert "CC BY 4.0 (Naamsvermelding)" in page
+
+
+@pytest.mark.parametrize("form", [{}, {"csrf_token": "forged"}, {"csrf_token": ""}])
+def test_a_post_without_the_pages_csrf_token_is_refused(settings, db, site, form):
+    store, a, _ = db
+    web = client(settings)
+    tok = token(a)
+    opened(web, tok)
+    for action in ("confirm", "recheck"):
+        response = web.post(f"/m/{tok}/{action}", data=form)
+        assert response.status_code == 400
+        assert "Open de link uit je e-mail opnieuw" in response.get_data(as_text=True)
+    assert store.confirmations(a) == [] and store.checks(a) == [] and site.requests == []
+
+
+def test_a_csrf_token_from_another_browser_is_refused(settings, db):
+    store, a, _ = db
+    tok = token(a)
+    _, theirs = opened(client(settings), tok)
+    mine = client(settings)
+    opened(mine, tok)
+    assert mine.post(f"/m/{tok}/confirm", data={"csrf_token": theirs}).status_code == 400
+    assert store.confirmations(a) == []
+
+
+def test_an_expired_link_gets_a_friendly_page_and_does_nothing(settings, db):
+    store, a, _ = db
+    web = client(settings)
+    old = token(a, days=60, made=utcnow() - timedelta(days=61))
+    response = web.get(f"/m/{old}")
+    assert response.status_code == 410
+    page = response.get_data(as_text=True)
+    assert "Deze link is verlopen" in page and "volgende e-mail" in page
+    assert "Breuken" not in page
+    _, form = opened(web, token(a))  # a session with a valid form token
+    assert web.post(f"/m/{old}/confirm", data={"csrf_token": form}).status_code == 410
+    assert store.confirmations(a) == []
+
+
+def test_a_tampered_link_gets_a_friendly_page_and_does_nothing(settings, db):
+    store, a, b = db
+    web = client(settings)
+    tok = token(a)
+    _, form = opened(web, tok)
+    payload, signature = tok.split(".")
+    other = token(b, "anne@school.nl").split(".")[0]  # b's payload with a's signature
+    for bad in (payload + "." + signature[::-1], other + "." + signature, "nonsense"):
+        response = web.get(f"/m/{bad}")
+        assert response.status_code == 404
+        assert "Deze link klopt niet" in response.get_data(as_text=True)
+        assert web.post(f"/m/{bad}/confirm", data={"csrf_token": form}).status_code == 404
+    assert store.confirmations(a) == [] and store.confirmations(b) == []
+
+
+def test_a_link_for_one_material_cannot_act_on_another(settings, db):
+    store, a, b = db
+    web = client(settings)
+    tok = token(a)
+    _, form = opened(web, tok)
+    # Whatever else the request names, the token decides which material is meant.
+    web.post(f"/m/{tok}/confirm?material={b}", data={"csrf_token": form, "material_id": b})
+    assert len(store.confirmations(a)) == 1 and store.confirmations(b) == []
+    # Anne's signed link for Bram's material (she is not its maintainer) works for nobody.
+    response = web.post(f"/m/{token(b)}/confirm", data={"csrf_token": form})
+    assert response.status_code == 410 and store.confirmations(b) == []
+
+
+def test_reassigning_ends_the_link_with_a_friendly_page(settings, db):
+    store, a, _ = db
+    web = client(settings)
+    tok = token(a)
+    _, form = opened(web, tok)
+    bram = store.maintainer_by_email("bram@school.nl")["id"]
+    store.update_material(a, {"maintainer_id": bram})
+    response = web.get(f"/m/{tok}")
+    assert response.status_code == 410
+    assert "andere beheerder" in response.get_data(as_text=True)
+    assert web.post(f"/m/{tok}/confirm", data={"csrf_token": form}).status_code == 410
+    assert store.confirmations(a) == []
+
+
+def test_pages_keep_the_token_to_themselves(settings, db):
+    _, a, _ = db
+    response = client(settings).get(f"/m/{token(a)}")
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_unknown_pages_and_errors_are_friendly(settings, db):
+    web = client(settings)
+    response = web.get("/nowhere")
+    assert response.status_code == 404 and "Deze pagina bestaat niet" in response.get_data(
+        as_text=True)
