@@ -6,7 +6,8 @@ As thin as the CLI: every page calls the same library functions, no SQL here.
 The store is opened per request from `settings.database` and closed after it.
 Pages follow `settings.language` (Dutch by default). GET never changes anything;
 every POST carries a CSRF token (`csrf.py`). Blueprints: `maintainer.py` (the
-signed links in maintainer emails). Pages reach the settings, the store and
+signed links in maintainer emails), `signin.py` and `coordinator.py` (the
+coordinator's pages, after signing in with a link by email). Pages reach the settings, the store and
 the clock through `context.py`.
 """
 
@@ -28,7 +29,9 @@ from oermonitor.settings import Settings
 from oermonitor.store import utcnow
 from oermonitor.web import csrf
 from oermonitor.web.context import error_page
+from oermonitor.web.coordinator import blueprint as coordinator
 from oermonitor.web.maintainer import blueprint as maintainer
+from oermonitor.web.signin import blueprint as signin
 from oermonitor.web.texts import texts
 
 MIN_SECRET = 16  # characters; `secrets.token_urlsafe(32)` gives 43
@@ -114,6 +117,8 @@ def create_app(settings: Settings, *, secret: str | None = None,
         return render_template("home.html")
 
     app.register_blueprint(maintainer)
+    app.register_blueprint(signin)
+    app.register_blueprint(coordinator)
     return app
 
 
