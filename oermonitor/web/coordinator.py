@@ -181,10 +181,12 @@ def story(timeline: list[dict], language: str) -> list[dict]:
     for e in timeline:
         kind, who, text = e["kind"], None, ""
         if kind == "check":
-            text = " ".join(str(v) for v in (e["availability"], e["status_code"]) if v)
+            text = words.get(f"av_{e['availability']}", e["availability"] or "")
+            if e["status_code"] and e["status_code"] != 200:
+                text += f" (HTTP {e['status_code']})"
             if e["licence"]:
                 text += f", {words['s_licence']} {e['licence']}"
-            if e["error"]:
+            if e["error"] and not e["error"].startswith("HTTP "):
                 text += f" ({e['error']})"
         elif kind == "change":
             if e["what"] == "content":
