@@ -157,6 +157,7 @@ def signout():
 
 register(
     nl={
+        "home_coordinator": "Coördinator van een pilot? Log hier in voor het overzicht.",
         "signin_title": "Inloggen voor coördinatoren",
         "signin_intro": "Vul je e-mailadres in. Ben je coördinator van een pilot, dan sturen "
                         "we je een link waarmee je inlogt; je hebt geen wachtwoord nodig.",
@@ -188,6 +189,7 @@ register(
         "signed_in_as": "Ingelogd als {email}",
     },
     en={
+        "home_coordinator": "Coordinating a pilot? Sign in here for the overview.",
         "signin_title": "Sign in for coordinators",
         "signin_intro": "Enter your email address. If you coordinate a pilot, we send you a "
                         "link to sign in with; you need no password.",
