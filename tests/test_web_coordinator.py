@@ -411,3 +411,19 @@ def test_english_when_configured(settings, db, clock):
     sign_in(web, db[0], english, ANNA, clock)
     html = text(web.get("/coordinator/"))
     assert "Needs attention" in html and 'lang="en"' in html
+
+
+def test_the_client_limit_counts_the_address_a_local_proxy_forwarded(web):
+    def ask_as(email, forwarded, remote="127.0.0.1"):
+        return web.post("/signin", data={"email": email, "csrf_token": csrf(web.get("/signin"))},
+                        headers={"X-Forwarded-For": forwarded},
+                        environ_base={"REMOTE_ADDR": remote})
+
+    for n in range(signin.PER_CLIENT):
+        assert ask_as(f"x{n}@example.org", "10.9.9.9, 203.0.113.5").status_code == 200
+    assert ask_as("y@example.org", "203.0.113.5").status_code == 429
+    assert ask_as("y@example.org", "203.0.113.6").status_code == 200  # someone else
+    # a client that is not the local proxy cannot pick an address to be counted under
+    for n in range(signin.PER_CLIENT):
+        ask_as(f"z{n}@example.org", f"203.0.113.{100 + n}", remote="198.51.100.1")
+    assert ask_as("w@example.org", "203.0.113.200", remote="198.51.100.1").status_code == 429

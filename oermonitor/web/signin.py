@@ -113,7 +113,7 @@ def ask():
     if nxt:
         session["next"] = nxt
     if asked.token:
-        link = f"{settings.web.base_url}{url_for('signin.link', token=asked.token)}"
+        link = f"{settings.web.base_url.rstrip('/')}/signin/{asked.token}"  # as links.py does
         # After the answer, so a known address takes no longer to answer than an unknown one.
         threading.Thread(target=_send, args=(settings, email, link, now), daemon=True,
                          name="signin-mail").start()
