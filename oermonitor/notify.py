@@ -503,7 +503,8 @@ def describe(material: dict, assessment: Assessment, settings: Settings,
     """(problem, what, since) for one material's problems, worded as in the maintainer's
     email: the self-service page tells the same story."""
     items = [_item(material, assessment, p, "new", first_notified=None, reminders=0)
-             for p in assessment.problems if p.code in MAILED]
+             for p in assessment.problems
+             if p.code in MAILED and p.code not in NOT_FOR_MAINTAINERS]
     digest = Digest((material.get("maintainer_email") or "").lower(), "maintainer", items)
     language = _language(settings)
     context = {"digest": digest, "lang": language, "settings": settings,
