@@ -132,6 +132,7 @@ class Digest:
     name: str | None = None
     pilot: str | None = None  # coordinator summaries: the pilot
     pilot_id: int | None = None
+    actions: list[dict] = field(default_factory=list)  # coordinator: see `with_actions`
 
     @property
     def materials(self) -> list[list[DigestItem]]:
@@ -491,6 +492,8 @@ def render(digest: Digest, settings: Settings, today: date,
     words = _environment(False).get_template(
         f"_welcome_{language}.j2" if digest.role == WELCOME else f"_{language}.j2"
     ).make_module(context)
+    if digest.role == "coordinator" and not digest.items:  # only what maintainers did
+        words = _environment(False).get_template("_actions.j2").make_module(context)
     subject = subject_line(str(words.subject(digest)))
     subject = subject[:1].upper() + subject[1:]
     text = _environment(False).get_template(f"{digest.role}.txt.j2").render(context)
@@ -572,7 +575,7 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
              for row in store.materials_view("m.retired_at is null")]
     log = store.notifications()
     welcomes = plan_welcomes(store.pending_welcomes())
-    digests = plan(items, log, today, settings)
+    digests = with_actions(plan(items, log, today, settings), store, log, settings)
     report = NotifyReport(dry_run=dry_run, planned=welcomes + digests)
     if dry_run or not report.planned:
         return report
@@ -586,7 +589,8 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
                 items = [_bounced(row, refused[row["maintainer_email"]], now, settings, today)
                          if row.get("maintainer_email") in refused else (row, assessment)
                          for row, assessment in items]
-                digests = plan(items, log, today, settings)
+                digests = with_actions(plan(items, log, today, settings), store, log,
+                                       settings)
                 report.planned = [d for d in report.planned if d.role != "coordinator"] + \
                     [d for d in digests if d.role == "coordinator"]
             _deliver(store, mailer, report, [d for d in digests if d.role == "coordinator"],
@@ -603,6 +607,44 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
             f"{len(report.pending)} of {len(report.planned)} emails not delivered ({reason}); "
             f"they go out with the next run or `oermonitor notify`", report)
     return report
+
+
+# What maintainers do themselves (the links in their email) that their coordinator hears.
+MAINTAINER_ACTIONS = ("confirm", "recheck", "move", "proposal", "release")
+ACTION = "maintainer_action"  # problem of the log rows that say a coordinator was told
+
+
+def with_actions(digests: list[Digest], store: Store, log: list[dict],
+                 settings: Settings) -> list[Digest]:
+    """Add to each pilot's coordinator summary what its maintainers did themselves since
+    the previous summary (confirmed, checked again, moved, proposed an address, let go);
+    a pilot with only such news gets a summary of its own."""
+    if not settings.notify.coordinator_summaries:
+        return digests
+    last: dict[int, str] = {}
+    for row in log:
+        if row.get("role") == "coordinator" and row.get("status") in DELIVERED \
+                and row.get("pilot_id") is not None:
+            last[row["pilot_id"]] = max(last.get(row["pilot_id"], ""), row["sent_at"] or "")
+    news: dict[int, list[dict]] = defaultdict(list)
+    for event in store.maintainer_events(MAINTAINER_ACTIONS):
+        if event["at"] > last.get(event["pilot_id"], ""):
+            news[event["pilot_id"]].append(dict(event, title=one_line(event["title"], 200),
+                                                url=one_line(event["url"], 2000)))
+    if not news:
+        return digests
+    summaries = {d.pilot_id: d for d in digests if d.role == "coordinator"}
+    for pilot in store.pilots():
+        coordinator = (pilot.get("coordinator_email") or "").lower()
+        if pilot["id"] not in news or not coordinator:
+            continue
+        digest = summaries.get(pilot["id"])
+        if digest is None:
+            digest = Digest(coordinator, "coordinator", [], pilot=one_line(pilot["name"], 200),
+                            pilot_id=pilot["id"])
+            digests.append(digest)
+        digest.actions = news[pilot["id"]]
+    return digests
 
 
 def _bounced(row: dict, reason: str, now: datetime, settings: Settings,
@@ -666,4 +708,10 @@ def _log_rows(digest: Digest, delivery: Delivery, today: date, now: datetime,
          "kind": item.kind, "sent_at": iso(now), "day": today.isoformat(),
          "status": delivery.status, "message_id": delivery.message_id}
         for item in digest.items
+    ] + [
+        {"run_id": run_id, "material_id": action["material_id"], "pilot_id": digest.pilot_id,
+         "recipient": digest.recipient, "role": digest.role, "problem": ACTION,
+         "kind": action["kind"], "sent_at": iso(now), "day": today.isoformat(),
+         "status": delivery.status, "message_id": delivery.message_id}
+        for action in digest.actions
     ]

@@ -387,3 +387,33 @@ def test_letting_go_without_a_colleague_is_fine_but_a_bad_address_is_not(setting
     assert store.events(a) == []
     assert post(web, tok, "release", colleague="").status_code == 303
     assert store.material(a)["unowned_reason"] == "released"
+
+
+# -- the coordinator hears of it ------------------------------------------------------------
+
+
+def test_the_coordinators_next_summary_tells_what_maintainers_did_once(settings, db, site,
+                                                                       smtp):
+    store, a, b = db
+    job.check_one(store, settings, store.material(a))
+    job.check_one(store, settings, store.material(b))
+    web = client(settings)
+    assert post(web, token(a), "confirm").status_code == 303
+    new = site.route("/elders", body=PAGE.format(title="Geheim, nieuwe plek"))
+    assert post(web, token(b, "bram@school.nl"), "move", new_url=new).status_code == 303
+    mailing = replace(settings, smtp=SmtpSettings(host="127.0.0.1", port=smtp.port))
+
+    report = notify.send_due(store, mailing, utcnow().date(), utcnow())
+    [summary] = smtp.to("co@school.nl")
+    assert [d.role for d in report.planned] == ["coordinator"]  # nothing for the teachers
+    assert summary["Subject"] == "Overzicht pilot Rekenen: wat beheerders doorgaven"
+    text = summary.get_body(("plain",)).get_content()
+    html = summary.get_body(("html",)).get_content()
+    assert "Wat beheerders zelf doorgaven" in text
+    assert "anne@school.nl: het is nog actueel zoals het is." in text
+    assert f"bram@school.nl: gaf {new} door als nieuw adres" in text
+    assert "anne@school.nl: het is nog actueel zoals het is." in html
+
+    # Told once: the next run has nothing new to say about it.
+    notify.send_due(store, mailing, utcnow().date(), utcnow())
+    assert len(smtp.to("co@school.nl")) == 1
