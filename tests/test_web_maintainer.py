@@ -417,3 +417,28 @@ def test_the_coordinators_next_summary_tells_what_maintainers_did_once(settings,
     # Told once: the next run has nothing new to say about it.
     notify.send_due(store, mailing, utcnow().date(), utcnow())
     assert len(smtp.to("co@school.nl")) == 1
+
+
+def test_error_pages_follow_the_language(settings, db):
+    _, a, _ = db
+    web = client(replace(settings, language="en"))
+    old = token(a, made=utcnow() - timedelta(days=90))
+    page = web.get(f"/m/{old}").get_data(as_text=True)
+    assert "This link has expired" in page and 'lang="en"' in page
+    assert "Deze link" not in page
+
+
+def test_an_internal_failure_gets_a_friendly_page(settings, db, tmp_path):
+    _, a, _ = db
+    broken = replace(settings, database=tmp_path)  # a folder, not a database
+    response = client(broken).get(f"/m/{token(a)}")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Er ging bij ons iets mis" in page and "Traceback" not in page
+
+
+def test_the_session_cookie_is_secure_behind_https(settings, db):
+    _, a, _ = db
+    https = replace(settings, web=replace(settings.web, base_url="https://oermonitor.school.nl"))
+    cookie = client(https).get(f"/m/{token(a)}").headers["Set-Cookie"]
+    assert "Secure" in cookie
