@@ -33,7 +33,7 @@ from datetime import datetime
 
 from oermonitor import policy
 from oermonitor.errors import BadInput
-from oermonitor.registry import identity
+from oermonitor.identity import identity
 from oermonitor.store import Store, iso, loads
 from oermonitor.validate import email_problem, url_problem
 
@@ -44,7 +44,7 @@ AUTOMATIC = "oermonitor"
 
 KINDS = ("move", "repoint", "retire", "unretire", "reassign", "release", "proposal",
          "proposal_dismissed", "confirm", "mute", "unmute", "evergreen",
-         "review_interval", "unanswered")
+         "review_interval", "unanswered", "recheck")
 
 
 # -- moving ------------------------------------------------------------------------------
@@ -175,14 +175,15 @@ def unretire(store: Store, material: dict, *, by: str | None, now: datetime) -> 
 
 
 def reassign(store: Store, material: dict, *, to_email: str, to_name: str | None = None,
-             by: str | None, now: datetime) -> dict:
+             by: str | None, now: datetime, via: str | None = None) -> dict:
     """Hand the material over to another maintainer (who gets a welcome email).
 
     Handing it to the maintainer it has is no hand-over: it only ends a
-    `no_maintainer` that was "let go" or "no response" (they keep it after all)."""
+    `no_maintainer` that was "let go" or "no response" (they keep it after all).
+    `via`: what led to it (e.g. "import"), for the history."""
     to_email = _email("new maintainer", to_email)
     with store.transaction():
-        return _reassign(store, material, to_email, to_name, by, now)
+        return _reassign(store, material, to_email, to_name, by, now, via)
 
 
 def reassign_maintainer(store: Store, from_email: str, *, to_email: str,
@@ -235,7 +236,7 @@ def unanswered(store: Store, material_id: int, reminders: int, now: datetime) ->
 
 
 def _reassign(store: Store, material: dict, to_email: str, to_name: str | None,
-              by: str | None, now: datetime) -> dict:
+              by: str | None, now: datetime, via: str | None = None) -> dict:
     if material.get("retired_at"):
         raise BadInput(f"#{material['id']} is retired; bring it back first (retire --undo)")
     current = (material.get("maintainer_email") or "").lower()
@@ -248,7 +249,8 @@ def _reassign(store: Store, material: dict, to_email: str, to_name: str | None,
         "maintainer_id": maintainer_id, "unowned_since": None, "unowned_reason": None,
         "unowned_detail": None, "updated_at": iso(now)})
     store.add_event(material["id"], "reassign", _by(by), _clean({
-        "from": current, "to": to_email, "to_name": to_name, "welcome": handover}), now)
+        "from": current, "to": to_email, "to_name": to_name, "welcome": handover,
+        "via": via}), now)
     return _current(store, material)
 
 
@@ -284,7 +286,8 @@ def describe(event: dict) -> str:
     if kind == "reassign":
         if d.get("from") == d.get("to"):
             return f"{d.get('to')} keeps it after all"
-        return f"handed over from {d.get('from')} to {d.get('to')}"
+        via = " (in the imported spreadsheet)" if d.get("via") == "import" else ""
+        return f"handed over from {d.get('from')} to {d.get('to')}{via}"
     if kind == "release":
         colleague = f"; suggests {d['colleague']} to take it on" if d.get("colleague") else ""
         return f"{d.get('maintainer') or 'the maintainer'} no longer keeps it{colleague}{note}"
@@ -304,6 +307,8 @@ def describe(event: dict) -> str:
     if kind == "review_interval":
         return (f"review every {d['days']} days" if d.get("days")
                 else "review interval back to the default")
+    if kind == "recheck":
+        return f"checked again at the maintainer's request: {d.get('availability')}{note}"
     if kind == "unanswered":
         return (f"{d.get('maintainer')} did not respond to {d.get('reminders')} reminders: "
                 "counts as without a maintainer until handed over")

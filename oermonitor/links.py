@@ -78,7 +78,7 @@ def resolve(store: Store, secret: str, token: str, *, now: datetime) -> dict:
     """The material (a materials_view row) a valid token is for; raises LinkError."""
     claim = read_token(secret, token, now=now)
     material = store.material(claim.material_id)
-    if material is None:
+    if material is None or material.get("retired_at"):
         raise LinkError("gone")
     if not hmac.compare_digest(who(secret, material["maintainer_email"] or ""), claim.who):
         raise LinkError("reassigned")

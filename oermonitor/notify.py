@@ -47,6 +47,7 @@ from oermonitor.store import Store, iso
 # `failing` (a single failed check is often transient; `broken` follows if it lasts).
 MAILED = tuple(code for code in PROBLEMS if code != "failing")
 DELIVERED = ("sent", "outbox")  # log statuses that count as "this person was told"
+COORDINATOR_ROLES = ("coordinator", report_mail.ROLE)  # a refusal there bounces no maintainer
 # Problems the coordinator resolves: listed in every summary (at the reminder cadence)
 # until they are. Maintainers hear of `moved` once (nothing to do), of `no_maintainer` never.
 COORDINATOR_MATTERS = ("moved", "no_maintainer")
@@ -132,6 +133,7 @@ class Digest:
     name: str | None = None
     pilot: str | None = None  # coordinator summaries: the pilot
     pilot_id: int | None = None
+    actions: list[dict] = field(default_factory=list)  # coordinator: see `with_actions`
 
     @property
     def materials(self) -> list[list[DigestItem]]:
@@ -492,6 +494,8 @@ def render(digest: Digest, settings: Settings, today: date,
                "attachment": report_mail.filename(today, language)}
     wording = {WELCOME: "_welcome_", report_mail.ROLE: "_report_"}.get(digest.role, "_")
     words = _environment(False).get_template(f"{wording}{language}.j2").make_module(context)
+    if digest.role == "coordinator" and not digest.items:  # only what maintainers did
+        words = _environment(False).get_template("_actions.j2").make_module(context)
     subject = subject_line(str(words.subject(digest)))
     subject = subject[:1].upper() + subject[1:]
     text = _environment(False).get_template(f"{digest.role}.txt.j2").render(context)
@@ -504,7 +508,8 @@ def describe(material: dict, assessment: Assessment, settings: Settings,
     """(problem, what, since) for one material's problems, worded as in the maintainer's
     email: the self-service page tells the same story."""
     items = [_item(material, assessment, p, "new", first_notified=None, reminders=0)
-             for p in assessment.problems if p.code in MAILED]
+             for p in assessment.problems
+             if p.code in MAILED and p.code not in NOT_FOR_MAINTAINERS]
     digest = Digest((material.get("maintainer_email") or "").lower(), "maintainer", items)
     language = _language(settings)
     context = {"digest": digest, "lang": language, "settings": settings,
@@ -577,7 +582,7 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
              for row in store.materials_view("m.retired_at is null")]
     log = store.notifications()
     welcomes = plan_welcomes(store.pending_welcomes())
-    digests = plan(items, log, today, settings)
+    digests = with_actions(plan(items, log, today, settings), store, log, settings)
     reports = report_mail.due_reports(store, settings, log, today)
     report = NotifyReport(dry_run=dry_run, planned=welcomes + digests + reports)
     if dry_run or not report.planned:
@@ -592,7 +597,8 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
                 items = [_bounced(row, refused[row["maintainer_email"]], now, settings, today)
                          if row.get("maintainer_email") in refused else (row, assessment)
                          for row, assessment in items]
-                digests = plan(items, log, today, settings)
+                digests = with_actions(plan(items, log, today, settings), store, log,
+                                       settings)
                 report.planned = [d for d in report.planned if d.role != "coordinator"] + \
                     [d for d in digests if d.role == "coordinator"]
             _deliver(store, mailer, report, [d for d in digests if d.role == "coordinator"],
@@ -610,6 +616,44 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
             f"{len(report.pending)} of {len(report.planned)} emails not delivered ({reason}); "
             f"they go out with the next run or `oermonitor notify`", report)
     return report
+
+
+# What maintainers do themselves (the links in their email) that their coordinator hears.
+MAINTAINER_ACTIONS = ("confirm", "recheck", "move", "proposal", "release")
+ACTION = "maintainer_action"  # problem of the log rows that say a coordinator was told
+
+
+def with_actions(digests: list[Digest], store: Store, log: list[dict],
+                 settings: Settings) -> list[Digest]:
+    """Add to each pilot's coordinator summary what its maintainers did themselves since
+    the previous summary (confirmed, checked again, moved, proposed an address, let go);
+    a pilot with only such news gets a summary of its own."""
+    if not settings.notify.coordinator_summaries:
+        return digests
+    last: dict[int, str] = {}
+    for row in log:
+        if row.get("role") == "coordinator" and row.get("status") in DELIVERED \
+                and row.get("pilot_id") is not None:
+            last[row["pilot_id"]] = max(last.get(row["pilot_id"], ""), row["sent_at"] or "")
+    news: dict[int, list[dict]] = defaultdict(list)
+    for event in store.maintainer_events(MAINTAINER_ACTIONS):
+        if event["at"] > last.get(event["pilot_id"], ""):
+            news[event["pilot_id"]].append(dict(event, title=one_line(event["title"], 200),
+                                                url=one_line(event["url"], 2000)))
+    if not news:
+        return digests
+    summaries = {d.pilot_id: d for d in digests if d.role == "coordinator"}
+    for pilot in store.pilots():
+        coordinator = (pilot.get("coordinator_email") or "").lower()
+        if pilot["id"] not in news or not coordinator:
+            continue
+        digest = summaries.get(pilot["id"])
+        if digest is None:
+            digest = Digest(coordinator, "coordinator", [], pilot=one_line(pilot["name"], 200),
+                            pilot_id=pilot["id"])
+            digests.append(digest)
+        digest.actions = news[pilot["id"]]
+    return digests
 
 
 def _bounced(row: dict, reason: str, now: datetime, settings: Settings,
@@ -632,13 +676,13 @@ def _deliver(store: Store, mailer: Mailer, report: NotifyReport, digests: list[D
             continue
         with store.transaction():
             store.add_notifications(_log_rows(digest, delivery, today, now, run_id))
-            if delivery.status == "refused" and digest.role != "coordinator":
+            if delivery.status == "refused" and digest.role not in COORDINATOR_ROLES:
                 store.mark_bounced(digest.recipient, delivery.detail or "refused", now)
             if delivery.delivered and digest.role == "coordinator":
                 for item in digest.items:
                     if item.kind == "escalation":
                         lifecycle.unanswered(store, item.material_id, item.reminders, now)
-        if delivery.status == "refused" and digest.role != "coordinator":
+        if delivery.status == "refused" and digest.role not in COORDINATOR_ROLES:
             refused[digest.recipient] = delivery.detail or "refused"
     return refused
 
@@ -676,4 +720,10 @@ def _log_rows(digest: Digest, delivery: Delivery, today: date, now: datetime,
          "kind": item.kind, "sent_at": iso(now), "day": today.isoformat(),
          "status": delivery.status, "message_id": delivery.message_id}
         for item in digest.items
+    ] + [
+        {"run_id": run_id, "material_id": action["material_id"], "pilot_id": digest.pilot_id,
+         "recipient": digest.recipient, "role": digest.role, "problem": ACTION,
+         "kind": action["kind"], "sent_at": iso(now), "day": today.isoformat(),
+         "status": delivery.status, "message_id": delivery.message_id}
+        for action in digest.actions
     ]

@@ -331,7 +331,7 @@ def render_html(records: list[dict], pilots: list[dict], today: date) -> str:
             for r in attention(records)]
     return _templates.get_template("report.html.j2").render(
         today=today.isoformat(), pilots=pilots, attention=todo, by_pilot=by_pilot,
-        states=ALL_STATES, colours=COLOURS, total=len(records))
+        states=ALL_STATES, colours=COLOURS, total=len(records), retired=retired(records))
 
 
 def write_html(path: str | Path, html: str) -> None:

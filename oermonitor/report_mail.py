@@ -110,6 +110,6 @@ def log_rows(digest: ReportDigest, status: str, message_id: str, today: date, se
              run_id: int | None) -> list[dict]:
     """The notification log's rows for one delivered report: one per pilot in it."""
     return [{"run_id": run_id, "material_id": None, "pilot_id": pilot_id,
-             "recipient": digest.recipient, "role": "coordinator", "problem": None,
+             "recipient": digest.recipient, "role": ROLE, "problem": None,
              "kind": KIND, "sent_at": sent_at, "day": today.isoformat(), "status": status,
              "message_id": message_id} for pilot_id in digest.pilot_ids or [None]]

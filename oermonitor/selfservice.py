@@ -3,11 +3,19 @@
 The web pages (`oermonitor.web.maintainer`) only call these. Each action is
 recorded in the material's history with the maintainer's address, and doing it
 twice is harmless: a second "still current" on the same day records nothing new,
-a second "check again" within `RECHECK_AFTER` shows the check just made.
+a second "check again" within `RECHECK_AFTER` shows the check just made, a move to
+the address it has (or has proposed) and a second "not mine" change nothing.
 
     page = view(store, settings, material, today=today)
     confirmation, new = confirm(store, material, now=now)
     check, new = recheck(store, settings, material, now=now)
+    outcome = move(store, settings, material, new_url, now=now)     # see MOVE_OUTCOMES
+    outcome = release(store, material, colleague_email=..., note=..., now=now)
+
+A new address is checked at once with the nightly run's fetcher, guard and policy.
+When it is the same material (the same platform identity, or the old address now
+redirects there) the move is applied and the check recorded; otherwise the new
+address is proposed to the coordinator (`lifecycle.propose_move`).
 """
 
 from __future__ import annotations
@@ -15,13 +23,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from oermonitor import history, job, notify, policy
-from oermonitor.models import Assessment
+from oermonitor import checker, history, job, lifecycle, notify, policy
+from oermonitor.errors import BadInput
+from oermonitor.fetch import Fetcher
+from oermonitor.models import SERVED, Assessment
+from oermonitor.registry import identity
 from oermonitor.settings import Settings
 from oermonitor.store import Store, iso, utcnow
+from oermonitor.validate import email_problem, url_problem
 
 RECHECK_AFTER = timedelta(minutes=1)  # a repeated "check again" within this reuses the check
-NOTE = "via de link in de e-mail"  # how history shows where a confirmation came from
+NOTE = "via de link in de e-mail"  # how history shows where an action came from
+NOTE_LENGTH = 500  # characters of a maintainer's own note that are kept
+# What `move` can answer; the first three change something, the rest explain why not.
+MOVE_OUTCOMES = ("moved", "proposed", "unchanged", "invalid_url", "unreachable", "taken")
+RELEASE_OUTCOMES = ("released", "unchanged", "invalid_email")
 
 
 @dataclass
@@ -70,7 +86,62 @@ def recheck(store: Store, settings: Settings, material: dict, *, now: datetime,
     if latest and latest[0]["run_id"] is None and \
             datetime.fromisoformat(latest[0]["checked_at"]) > now - RECHECK_AFTER:
         return latest[0], False
-    return job.check_one(store, settings, material, clock=clock), True
+    check = job.check_one(store, settings, material, clock=clock)
+    store.add_event(material["id"], "recheck", maintainer(material),
+                    {"availability": check["availability"], "note": NOTE}, now)
+    return check, True
+
+
+def move(store: Store, settings: Settings, material: dict, new_url: str, *, now: datetime,
+         clock=utcnow) -> str:
+    """"Het staat nu op een ander adres". Returns one of MOVE_OUTCOMES."""
+    new_url = (new_url or "").strip()
+    if url_problem(new_url):
+        return "invalid_url"
+    if new_url in (material["url"], material.get("proposed_url")):
+        return "unchanged"
+    fetcher = Fetcher(settings)
+    try:
+        result, facts = checker.check(fetcher, new_url)
+        old = fetcher.fetch(material["url"]) if facts.availability in SERVED else None
+    finally:
+        fetcher.close()
+    if facts.availability not in SERVED:
+        return "unreachable"
+    redirects_there = old is not None and bool(old.final_url) and old.final_url != old.url \
+        and identity(old.final_url) in (identity(new_url), identity(result.final_url or new_url))
+    same = redirects_there or lifecycle.same_material(material["url"], new_url,
+                                                      facts.platform_id) \
+        or bool(facts.platform_id) and facts.platform_id in (material.get("identity"),
+                                                             material.get("platform_id"))
+    who = maintainer(material)
+    try:
+        if not same:
+            lifecycle.propose_move(store, material, new_url, by=who, now=now, note=NOTE)
+            return "proposed"
+        moved = lifecycle.move(store, material, new_url, by=who, now=now, note=NOTE,
+                               via="proposal")
+    except BadInput:  # another registered material has that address: the coordinator's call
+        return "taken"
+    # The check just made is the material's first at its new address.
+    checked = clock()
+    history.record(store, moved, result, facts, settings, checked,
+                   next_check_at=iso(job.next_check(checked, 0, settings.policy)))
+    return "moved"
+
+
+def release(store: Store, material: dict, *, colleague_email: str | None = None,
+            note: str | None = None, now: datetime) -> str:
+    """"Ik beheer dit niet meer". Returns one of RELEASE_OUTCOMES."""
+    if material.get("unowned_reason") == "released":
+        return "unchanged"
+    colleague = (colleague_email or "").strip().lower() or None
+    if colleague and (email_problem("colleague", colleague) or colleague == maintainer(material)):
+        return "invalid_email"
+    note = " ".join((note or "").split())[:NOTE_LENGTH] or None
+    lifecycle.release(store, material, by=maintainer(material), now=now,
+                      colleague_email=colleague, note=note or NOTE)
+    return "released"
 
 
 def _own_confirmation(store: Store, material: dict) -> dict | None:

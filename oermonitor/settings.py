@@ -95,7 +95,9 @@ class WebSettings:
     @property
     def secret(self) -> str | None:
         """The signing secret from the environment; None when unset or empty."""
-        return os.environ.get(self.secret_env) or None if self.secret_env else None
+        if not self.secret_env:
+            return None
+        return os.environ.get(self.secret_env) or None
 
 
 @dataclass(frozen=True)

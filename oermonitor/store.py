@@ -502,6 +502,24 @@ class Store:
             {"material_id": material_id, "at": iso(now), "kind": kind, "by": by,
              "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False)}).last_pk
 
+    def maintainer_events(self, kinds: Iterable[str]) -> list[dict]:
+        """Events of these kinds done by the material's maintainer themselves (or a
+        `release`, by whoever kept it then), oldest first, with the material's pilot,
+        title and address; retired materials left out."""
+        kinds = list(kinds)
+        rows = self.db.execute(f"""
+            select e.id, e.material_id, e.at, e.kind, e.by, e.detail, m.pilot_id,
+                   coalesce(m.title, m.page_title, m.url) as title, m.url
+            from events e
+            join materials m on m.id = e.material_id
+            join maintainers t on t.id = m.maintainer_id
+            where e.kind in ({", ".join("?" * len(kinds)) or "null"}) and e.by is not null
+              and (e.by = t.email or e.kind = 'release') and m.retired_at is null
+            order by e.at, e.id""", kinds)
+        columns = [c[0] for c in rows.description]
+        return [dict(row, detail=loads(row["detail"], {}))
+                for row in (dict(zip(columns, values, strict=True)) for values in rows)]
+
     def events(self, material_id: int) -> list[dict]:
         """A material's events, newest first, `detail` decoded."""
         return [dict(row, detail=loads(row["detail"], {})) for row in self.db["events"].rows_where(

@@ -136,9 +136,12 @@ def test_redirect_elsewhere_stays_moved(store):
 
 
 def test_same_identity_redirect_onto_another_registered_url_is_not_followed(store):
-    m = add(store, OLD)
-    other = add(store, "https://maken.wikiwijs.nl/171772/Kopie")  # registered twice
-    check(store, m, "2026-03-01", "moved", final_url=other["url"])
+    copy = "https://maken.wikiwijs.nl/171772/Kopie"
+    registry.register(store, [  # registered twice, in one spreadsheet
+        registry.MaterialRow(url=url, maintainer_email="anne@school.nl", pilot="Rekenen")
+        for url in (OLD, copy)], at("2024-01-01"))
+    m = store.material(OLD)
+    check(store, m, "2026-03-01", "moved", final_url=copy)
     assert store.material(m["id"])["url"] == OLD
     assert assess(store, m).codes == ["moved"]
 

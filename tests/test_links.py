@@ -142,3 +142,15 @@ def test_a_base_url_with_a_path_keeps_it(store, monkeypatch):
     made = links.material_links(web("https://www.school.nl/oermonitor"), a, "anne@school.nl",
                                 now=NOW)
     assert made["confirm"].startswith("https://www.school.nl/oermonitor/m/")
+
+
+def test_the_likely_answer_is_the_prominent_button(store, monkeypatch):
+    monkeypatch.setenv("TEST_OERMONITOR_SECRET", SECRET)
+    a = add(store, 1, "anne@school.nl")
+    broken = digest(a)
+    stale = Digest("anne@school.nl", "maintainer", [DigestItem(
+        material_id=a, problem="stale", kind="new", title="Les 1", url="https://x.nl/1",
+        pilot="Rekenen", maintainer_email="anne@school.nl")])
+    for mail, primary in ((broken, "Ik heb het aangepast"), (stale, "Klopt nog")):
+        html = render(mail, web(), NOW.date(), NOW)[2]
+        assert re.findall(r'bgcolor="#0b5cad".*?>([^<>]+)</a>', html) == [primary]

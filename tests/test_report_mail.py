@@ -160,3 +160,16 @@ def test_notify_dry_run_lists_the_report(tmp_path, smtp):
     assert f"report for coordinator {ANNA} (Rekenen): 2 materials" in result.output
     assert "Weekoverzicht pilot Rekenen" in result.output
     assert smtp.messages == []
+
+
+def test_a_refused_report_marks_nobody_as_bounced(tmp_path, smtp):
+    settings = settings_for(smtp.port, tmp_path, coordinator_report="weekly",
+                            coordinator_summaries=False)
+    with Store.open(settings.database) as store:
+        registry(store)
+        store.ensure_maintainer(ANNA, "Anna", NOW)  # the coordinator also keeps material
+        smtp.refuse.add(ANNA)
+        on(store, settings, MONDAY)
+        assert store.maintainer_by_email(ANNA)["bounced_at"] is None
+        logged = [n for n in store.notifications(recipient=ANNA) if n["kind"] == "report"]
+        assert [n["role"] for n in logged] == ["coordinator_report"]

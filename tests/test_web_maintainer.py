@@ -4,12 +4,13 @@ real SQLite file, with the material served by a real loopback HTTP server."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from oermonitor import job, links
-from oermonitor.settings import FetchSettings, Settings
+from oermonitor import job, links, notify, policy
+from oermonitor.settings import FetchSettings, Settings, SmtpSettings
 from oermonitor.store import Store, utcnow
 from oermonitor.web import create_app
 
@@ -151,6 +152,8 @@ def test_ik_heb_het_aangepast_checks_now_and_shows_the_new_result(settings, db, 
     assert response.status_code == 303 and site.hits("/breuken") == 1
     [check] = store.checks(a)
     assert check["availability"] == "missing" and check["run_id"] is None
+    [event] = store.events(a)  # in the material's history, with who asked
+    assert (event["kind"], event["by"]) == ("recheck", "anne@school.nl")
     assert store.material(a)["next_check_at"] > check["checked_at"]
 
     # Fixed by the teacher; a minute later (a new check, not the one just made) it is fine.
@@ -259,3 +262,183 @@ def test_unknown_pages_and_errors_are_friendly(settings, db):
     response = web.get("/nowhere")
     assert response.status_code == 404 and "Deze pagina bestaat niet" in response.get_data(
         as_text=True)
+
+
+# -- "Het staat nu op een ander adres" ---------------------------------------------------
+
+
+def post(web, tok: str, action: str, **form):
+    _, token_field = opened(web, tok)
+    return web.post(f"/m/{tok}/{action}", data={"csrf_token": token_field, **form})
+
+
+def test_a_new_address_the_old_one_redirects_to_is_applied_at_once(settings, db, site):
+    store, a, _ = db
+    new = site.route("/breuken-2026", body=PAGE.format(title="Breuken oefenen"))
+    site.route("/breuken", status=301, headers={"Location": "/breuken-2026"})
+    web = client(settings)
+    tok = token(a)
+    response = post(web, tok, "move", new_url=new)
+    assert response.status_code == 303
+    material = store.material(a)
+    assert material["url"] == new and material["proposed_url"] is None
+    [check] = store.checks(a)  # checked at once, at the new address
+    assert check["url"] == new and check["availability"] == "ok"
+    [event] = [e for e in store.events(a) if e["kind"] == "move"]
+    assert event["by"] == "anne@school.nl" and event["detail"]["to"] == new
+    page = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Het adres is bijgewerkt" in page and "/breuken-2026" in page
+    # The same link still works (same material, same maintainer); a replay changes nothing.
+    assert post(web, tok, "move", new_url=new).status_code == 303
+    assert len(store.checks(a)) == 1 and store.material(a)["url"] == new
+
+
+def test_the_same_platform_identity_is_the_same_material(settings, db, site):
+    store, a, _ = db
+    store.update_material(a, {"identity": "wikiwijs:171772"})
+    new = site.route("/arrangement", body=(
+        "<html><head><title>Breuken</title><link rel='canonical' "
+        "href='https://maken.wikiwijs.nl/171772/Breuken_oefenen'></head><body>Breuken</body>"
+        "</html>"))
+    assert post(client(settings), token(a), "move", new_url=new).status_code == 303
+    assert store.material(a)["url"] == new
+
+
+def test_another_address_elsewhere_is_proposed_to_the_coordinator(settings, db, site):
+    store, a, _ = db
+    new = site.route("/iets-anders", body=PAGE.format(title="Breuken, nieuwe versie"))
+    web = client(settings)
+    tok = token(a)
+    response = post(web, tok, "move", new_url=new)
+    assert response.status_code == 303
+    material = store.material(a)
+    assert material["url"] == site.url("/breuken") and material["proposed_url"] == new
+    assert material["proposed_by"] == "anne@school.nl"
+    assert [e["kind"] for e in store.events(a)] == ["proposal"]
+    page = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "De coördinator bekijkt dat" in page and "/iets-anders" in page
+    assert post(web, tok, "move", new_url=new).status_code == 303  # replay
+    assert [e["kind"] for e in store.events(a)] == ["proposal"]
+
+
+@pytest.mark.parametrize("new_url, says", [
+    ("breuken.nl/les", "Dat is geen volledig webadres"),
+    ("/nowhere", "Dat adres konden we niet openen"),
+    ("/geheim", "al als ander lesmateriaal geregistreerd"),
+])
+def test_a_new_address_that_cannot_be_taken_comes_back_with_one_line(settings, db, site,
+                                                                      new_url, says):
+    store, a, b = db
+    new_url = site.url(new_url) if new_url.startswith("/") else new_url
+    site.route("/breuken", status=301, headers={"Location": "/geheim"})
+    response = post(client(settings), token(a), "move", new_url=new_url)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert says in page and f'value="{new_url}"' in page
+    assert "Geheime les" not in page and str(b) not in re.findall(r"#(\d+)", page)
+    material = store.material(a)
+    assert material["url"] == site.url("/breuken") and material["proposed_url"] is None
+    assert store.events(a) == []
+
+
+# -- "Ik beheer dit niet meer" ----------------------------------------------------------
+
+
+def test_letting_go_tells_the_coordinator_and_counts_as_no_maintainer(settings, db, smtp):
+    store, a, _ = db
+    job.check_one(store, settings, store.material(a))
+    web = client(settings)
+    tok = token(a)
+    _, form = opened(web, tok)
+    response = web.post(f"/m/{tok}/release", data={
+        "csrf_token": form, "colleague": "Carla@School.nl", "note": "Ik geef geen rekenen meer"})
+    assert response.status_code == 303
+    material = store.material(a)
+    assert material["unowned_reason"] == "released"
+    problems = policy.assess(material, settings.policy, utcnow().date()).problems
+    assert "no_maintainer" in [p.code for p in problems]
+    [event] = store.events(a)
+    assert event["kind"] == "release" and event["by"] == "anne@school.nl"
+    assert event["detail"]["colleague"] == "carla@school.nl"
+    assert event["detail"]["note"] == "Ik geef geen rekenen meer"
+    page = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "De coördinator krijgt dit te horen" in page
+    assert "<form" not in page  # nothing left to do here
+    # The coordinator's next summary tells it, with the colleague Anne suggested.
+    mailing = replace(settings, smtp=SmtpSettings(host="127.0.0.1", port=smtp.port))
+    notify.send_due(store, mailing, utcnow().date(), utcnow())
+    [summary] = smtp.to("co@school.nl")
+    text = summary.get_body(("plain",)).get_content()
+    assert "Breuken oefenen" in text and "carla@school.nl" in text
+    again = web.get(f"/m/{tok}").get_data(as_text=True)
+    assert "niet meer beheert" in again and "<form" not in again
+    # A replay (the same form sent again) changes nothing.
+    assert web.post(f"/m/{tok}/release", data={"csrf_token": form}).status_code == 303
+    assert len(store.events(a)) == 1
+
+
+def test_letting_go_without_a_colleague_is_fine_but_a_bad_address_is_not(settings, db):
+    store, a, _ = db
+    web = client(settings)
+    tok = token(a)
+    response = post(web, tok, "release", colleague="carla at school")
+    assert response.status_code == 422 and "Dat e-mailadres klopt niet" in response.get_data(
+        as_text=True)
+    assert store.events(a) == []
+    assert post(web, tok, "release", colleague="").status_code == 303
+    assert store.material(a)["unowned_reason"] == "released"
+
+
+# -- the coordinator hears of it ------------------------------------------------------------
+
+
+def test_the_coordinators_next_summary_tells_what_maintainers_did_once(settings, db, site,
+                                                                       smtp):
+    store, a, b = db
+    job.check_one(store, settings, store.material(a))
+    job.check_one(store, settings, store.material(b))
+    web = client(settings)
+    assert post(web, token(a), "confirm").status_code == 303
+    new = site.route("/elders", body=PAGE.format(title="Geheim, nieuwe plek"))
+    assert post(web, token(b, "bram@school.nl"), "move", new_url=new).status_code == 303
+    mailing = replace(settings, smtp=SmtpSettings(host="127.0.0.1", port=smtp.port))
+
+    report = notify.send_due(store, mailing, utcnow().date(), utcnow())
+    [summary] = smtp.to("co@school.nl")
+    assert [d.role for d in report.planned] == ["coordinator"]  # nothing for the teachers
+    assert summary["Subject"] == "Overzicht pilot Rekenen: wat beheerders doorgaven"
+    text = summary.get_body(("plain",)).get_content()
+    html = summary.get_body(("html",)).get_content()
+    assert "Wat beheerders zelf doorgaven" in text
+    assert "anne@school.nl: het is nog actueel zoals het is." in text
+    assert f"bram@school.nl: gaf {new} door als nieuw adres" in text
+    assert "anne@school.nl: het is nog actueel zoals het is." in html
+
+    # Told once: the next run has nothing new to say about it.
+    notify.send_due(store, mailing, utcnow().date(), utcnow())
+    assert len(smtp.to("co@school.nl")) == 1
+
+
+def test_error_pages_follow_the_language(settings, db):
+    _, a, _ = db
+    web = client(replace(settings, language="en"))
+    old = token(a, made=utcnow() - timedelta(days=90))
+    page = web.get(f"/m/{old}").get_data(as_text=True)
+    assert "This link has expired" in page and 'lang="en"' in page
+    assert "Deze link" not in page
+
+
+def test_an_internal_failure_gets_a_friendly_page(settings, db, tmp_path):
+    _, a, _ = db
+    broken = replace(settings, database=tmp_path)  # a folder, not a database
+    response = client(broken).get(f"/m/{token(a)}")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Er ging bij ons iets mis" in page and "Traceback" not in page
+
+
+def test_the_session_cookie_is_secure_behind_https(settings, db):
+    _, a, _ = db
+    https = replace(settings, web=replace(settings.web, base_url="https://oermonitor.school.nl"))
+    cookie = client(https).get(f"/m/{token(a)}").headers["Set-Cookie"]
+    assert "Secure" in cookie

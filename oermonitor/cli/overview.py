@@ -19,8 +19,15 @@ STYLE = {"broken": {"fg": "red", "bold": True}, "licence_issue": {"fg": "magenta
          "no_maintainer": {"fg": "red"}, "ok": {"fg": "green"}, "unchecked": {},
          "retired": {"dim": True}}
 TODAY = click.option("--today", type=DATE, default=None,
-                     help="Judge as of this date (YYYY-MM-DD): a what-if view.")
+                     help="Judge as of this date (YYYY-MM-DD or DD-MM-YYYY): a what-if view.")
 KEY = click.argument("key", metavar="ID_OR_URL")
+
+
+def _by(by: str | None) -> str | None:
+    """A `--by` address, checked and lower-cased; None for the operator."""
+    if by and (problem := email_problem("--by", by.strip())):
+        raise BadInput(problem)
+    return by.strip().lower() if by else None
 
 
 def _styled(state: str, text: str | None = None) -> str:
@@ -76,12 +83,22 @@ def _print_status(records: list[dict], pilots: list[dict], day: date) -> None:
         coordinator = f", coordinator {p['coordinator_email']}" if p["coordinator_email"] else ""
         counts = "  ".join(_styled(state, f"{state} {n}") for state, n in p["counts"].items()
                            if n)
+        retired = (f" (and {p['retired']} retired, not counted)"
+                   if p.get("retired") else "")
         click.echo(f"\n{click.style(p['pilot'], bold=True)} ({ends}{coordinator}): "
-                   f"{p['total']} materials")
+                   f"{p['total']} materials{retired}")
         click.echo(f"  {counts}")
     todo = report.attention(records)
+    gone = report.retired(records)
     if not todo:
         click.echo("\nNothing needs attention.")
+    if gone:
+        click.echo(f"\nRetired ({len(gone)}), not checked or mailed about:")
+        for r in gone:
+            click.echo(f"  {'':13} #{r['id']:<6} {_short(r['title'] or r['url'], 50)}")
+            click.echo(f"  {'':13} {'':7} since {(r['retired_at'] or '')[:10]}: "
+                       f"{report.clean(r['retire_reason'])}")
+    if not todo:
         return
     click.echo(f"\nNeeds attention ({len(todo)}), worst first:")
     for r in todo:
@@ -118,7 +135,9 @@ def show(env: Env, key, today, limit, as_json) -> None:
         ("Maintainer", f"{d['maintainer_name'] or ''} <{d['maintainer_email']}>".strip()),
         ("State", _styled(d["state"]) + (
             f" (muted until {d['muted_until']}: {d['mute_reason']})" if d["muted"] else "")
-         + (" (evergreen)" if d["evergreen"] else "")),
+         + (" (evergreen)" if d["evergreen"] else "")
+         + (f" since {d['retired_at'][:10]}: {report.clean(d['retire_reason'])}"
+            if d.get("retired_at") else "")),
         ("Licence", f"{d['licence'] or 'none found'}"
                     + (f" ({d['licence_scope']})" if d["licence_scope"] else "")
                     + (f", expected {d['expected_licence']}" if d["expected_licence"] else "")),
@@ -128,6 +147,9 @@ def show(env: Env, key, today, limit, as_json) -> None:
         ("Last checked", f"{d['last_checked'] or 'never'}"
                          + (f" ({d['availability']})" if d["availability"] else "")),
     ]
+    if d.get("proposed_url"):
+        lines.append(("Proposed URL", f"{d['proposed_url']} (take it: oermonitor move "
+                                      f"{d['id']} {d['proposed_url']})"))
     for label, value in lines:
         click.echo(f"  {label + ':':<14} {value}")
     if d["problem_details"]:
@@ -177,16 +199,20 @@ def confirm(env: Env, key, by, note) -> None:
 @main.command()
 @KEY
 @click.option("--until", type=DATE,
-              help="Last day notifications stay paused (YYYY-MM-DD).")
+              help="Last day notifications stay paused (YYYY-MM-DD or DD-MM-YYYY).")
 @click.option("--reason", help="Why (shown in the overview).")
 @click.option("--off", is_flag=True, help="Unmute now.")
+@click.option("--by", help="Who decided (email); recorded in the history.")
 @pass_env
-def mute(env: Env, key, until, reason, off) -> None:
+def mute(env: Env, key, until, reason, off, by) -> None:
     """Pause notifications about a material (checks continue)."""
     if not off and until is None:
         raise BadInput("mute needs --until DATE and --reason TEXT (or --off)")
+    by = _by(by)
     material = report.find_material(env.store, key)
-    history.mute(env.store, material, None if off else until, reason, today_or(None))
+    now = utcnow()
+    history.mute(env.store, material, None if off else until, reason, now.date(),
+                 by=by, now=now)
     click.echo(f"Unmuted #{material['id']}." if off
                else f"Muted #{material['id']} until {until.isoformat()}.")
 
@@ -194,11 +220,13 @@ def mute(env: Env, key, until, reason, off) -> None:
 @main.command()
 @KEY
 @click.option("--off", is_flag=True, help="Make it subject to the stale rule again.")
+@click.option("--by", help="Who decided (email); recorded in the history.")
 @pass_env
-def evergreen(env: Env, key, off) -> None:
+def evergreen(env: Env, key, off, by) -> None:
     """Mark a material as meant to stay unchanged: it is never stale."""
+    by = _by(by)
     material = report.find_material(env.store, key)
-    history.set_evergreen(env.store, material, not off)
+    history.set_evergreen(env.store, material, not off, by=by, now=utcnow())
     click.echo(f"#{material['id']} is {'no longer ' if off else ''}evergreen.")
 
 
@@ -206,13 +234,16 @@ def evergreen(env: Env, key, off) -> None:
 @KEY
 @click.argument("days", type=click.IntRange(min=1), required=False)
 @click.option("--off", is_flag=True, help="Back to the default [policy] stale_after_days.")
+@click.option("--by", help="Who decided (email); recorded in the history.")
 @pass_env
-def review_every(env: Env, key, days, off) -> None:
+def review_every(env: Env, key, days, off, by) -> None:
     """Give a material its own review interval in days (instead of stale_after_days)."""
     if days is None and not off:
         raise BadInput("review-every needs DAYS (or --off)")
+    by = _by(by)
     material = report.find_material(env.store, key)
-    history.set_review_interval(env.store, material, None if off else days)
+    history.set_review_interval(env.store, material, None if off else days, by=by,
+                                now=utcnow())
     click.echo(f"#{material['id']}: review " + (
         "interval back to the default" if off else f"every {days} days") + ".")
 

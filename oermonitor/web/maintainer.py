@@ -3,9 +3,13 @@
     GET  /m/<token>[?do=ACTION]   the material and its findings (changes nothing)
     POST /m/<token>/confirm       "Klopt nog"
     POST /m/<token>/recheck       "Ik heb het aangepast"
+    POST /m/<token>/move          "Het staat nu op een ander adres" (new_url)
+    POST /m/<token>/release       "Ik beheer dit niet meer" (colleague, note: optional)
 
 After an action the browser is sent back to the page (`?done=ACTION`), so
-reloading it repeats nothing. The library (`selfservice`) does the work.
+reloading it repeats nothing; a form that cannot be taken as it is comes back
+with what was typed and one line on what to change. The library (`selfservice`)
+does the work.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from oermonitor.web.texts import register
 
 blueprint = Blueprint("maintainer", __name__)
 
-ACTIONS = ("confirm", "recheck")  # the page's buttons, in order
+ACTIONS = links.ACTIONS  # the page's buttons, in order
 LINK_STATUS = {"invalid": 404, "expired": 410, "reassigned": 410, "gone": 410}
 
 
@@ -35,18 +39,23 @@ def _link_error(exc: LinkError):
 
 @blueprint.get("/m/<token>")
 def page(token: str):
-    material = _material(token)
-    now = context.now()
-    chosen = request.args.get("do")
-    chosen = chosen if chosen in ACTIONS else None
     done = request.args.get("done")
-    return render_template(
-        "maintainer.html", token=token,
-        page=selfservice.view(context.store(), context.settings(), material,
-                              today=now.date()),
-        # The button the email's link named comes first and stands out.
-        actions=sorted(ACTIONS, key=lambda action: action != chosen), chosen=chosen,
-        done=done if done in links.ACTIONS else None)
+    return _page(token, _material(token), request.args.get("do"),
+                 done=done if done in ACTIONS else None)
+
+
+def _page(token: str, material: dict, chosen: str | None, *, status: int = 200,
+          **values):
+    chosen = chosen if chosen in ACTIONS else None
+    if material.get("unowned_reason") == "released":
+        actions = []  # let go: nothing left to do here (see the notice on the page)
+    else:  # the button the email's link named comes first and stands out
+        actions = sorted(ACTIONS, key=lambda action: action != chosen)
+    values = {"done": None, "error": None, "form": {}} | values
+    page = selfservice.view(context.store(), context.settings(), material,
+                            today=context.now().date())
+    return render_template("maintainer.html", token=token, page=page, actions=actions,
+                           chosen=chosen, **values), status
 
 
 @blueprint.post("/m/<token>/confirm")
@@ -61,6 +70,31 @@ def recheck(token: str):
     material = _material(token)
     selfservice.recheck(context.store(), context.settings(), material, now=context.now())
     return _back(token, "recheck")
+
+
+@blueprint.post("/m/<token>/move")
+def move(token: str):
+    material = _material(token)
+    new_url = request.form.get("new_url", "")
+    outcome = selfservice.move(context.store(), context.settings(), material, new_url,
+                               now=context.now())
+    if outcome in ("moved", "proposed", "unchanged"):
+        return _back(token, "move")
+    return _page(token, material, "move", status=422, error=f"move_{outcome}",
+                 form={"new_url": new_url})
+
+
+@blueprint.post("/m/<token>/release")
+def release(token: str):
+    material = _material(token)
+    colleague = request.form.get("colleague", "")
+    note = request.form.get("note", "")
+    outcome = selfservice.release(context.store(), material, colleague_email=colleague,
+                                  note=note, now=context.now())
+    if outcome in ("released", "unchanged"):
+        return _back(token, "release")
+    return _page(token, material, "release", status=422, error=f"release_{outcome}",
+                 form={"colleague": colleague, "note": note})
 
 
 def _back(token: str, action: str):
@@ -89,6 +123,7 @@ register(
         "state_failing": "laatste controle mislukt",
         "state_moved": "verhuisd",
         "state_unchecked": "nog niet gecontroleerd",
+        "state_no_maintainer": "zoekt een nieuwe beheerder",
         "confirm_title": "Klopt nog",
         "confirm_text": "Het materiaal is nog actueel zoals het is. We leggen dat vast met "
                         "jouw e-mailadres; de teller voor 'niet meer bijgewerkt' begint "
@@ -102,6 +137,34 @@ register(
         "recheck_done": "Net opnieuw gecontroleerd. Hieronder staat wat we nu zien.",
         "recheck_still": "Er vraagt nog iets aandacht; zie 'Wat we zagen'.",
         "recheck_fine": "Alles in orde. Dank je wel!",
+        "move_title": "Het staat nu op een ander adres",
+        "move_text": "Geef het nieuwe adres. We openen het meteen: is het hetzelfde "
+                     "lesmateriaal, dan passen we het adres aan; anders leggen we het voor "
+                     "aan de coördinator.",
+        "move_label": "Nieuw adres",
+        "move_button": "Geef het nieuwe adres door",
+        "move_done": "Het adres is bijgewerkt. De controles gaan verder op het nieuwe adres.",
+        "move_pending": "Je gaf {url} door als nieuw adres. De coördinator bekijkt dat; "
+                        "tot dan controleren we het oude adres.",
+        "move_invalid_url": "Dat is geen volledig webadres. Kopieer het adres uit de "
+                            "adresbalk van je browser; het begint met https://.",
+        "move_unreachable": "Dat adres konden we niet openen. Klopt het? Open het zelf in je "
+                            "browser en kopieer het uit de adresbalk.",
+        "move_taken": "Dat adres staat al als ander lesmateriaal geregistreerd. We passen "
+                      "niets aan; beantwoord de e-mail, dan zoekt de coördinator het uit.",
+        "release_title": "Ik beheer dit niet meer",
+        "release_text": "Dan hoort de coördinator dat dit materiaal een nieuwe beheerder "
+                        "nodig heeft. Weet je wie het kan overnemen? Vul dan het "
+                        "e-mailadres van die collega in.",
+        "release_colleague": "E-mailadres van een collega (mag leeg blijven)",
+        "release_note": "Toelichting voor de coördinator (mag leeg blijven)",
+        "release_button": "Ik beheer dit niet meer",
+        "release_done": "Vastgelegd. De coördinator krijgt dit te horen en zoekt een "
+                        "nieuwe beheerder. Dank je wel voor je werk aan dit materiaal!",
+        "released": "Je hebt aangegeven dat je dit materiaal niet meer beheert. Wil je het "
+                    "toch houden? Beantwoord dan de e-mail van oermonitor.",
+        "release_invalid_email": "Dat e-mailadres klopt niet. Laat het veld leeg als je "
+                                 "niemand weet.",
     },
     en={
         "m_title": "Your learning material",
@@ -124,6 +187,7 @@ register(
         "state_failing": "last check failed",
         "state_moved": "moved",
         "state_unchecked": "not checked yet",
+        "state_no_maintainer": "looking for a new maintainer",
         "confirm_title": "Still correct",
         "confirm_text": "The material is still current as it is. We record that with your "
                         "email address; the 'no longer updated' clock starts again.",
@@ -136,5 +200,33 @@ register(
         "recheck_done": "Just checked again. Below is what we see now.",
         "recheck_still": "Something still needs attention; see 'What we saw'.",
         "recheck_fine": "All fine. Thank you!",
+        "move_title": "It is now at another address",
+        "move_text": "Give the new address. We open it right away: if it is the same "
+                     "material we update the address; otherwise we put it to the "
+                     "coordinator.",
+        "move_label": "New address",
+        "move_button": "Send the new address",
+        "move_done": "The address is updated. The checks continue at the new address.",
+        "move_pending": "You gave {url} as the new address. The coordinator looks at it; "
+                        "until then we keep checking the old address.",
+        "move_invalid_url": "That is not a complete web address. Copy it from your "
+                            "browser's address bar; it starts with https://.",
+        "move_unreachable": "We could not open that address. Is it right? Open it in your "
+                            "browser and copy it from the address bar.",
+        "move_taken": "That address is already registered as another material. We change "
+                      "nothing; reply to the email and the coordinator will sort it out.",
+        "release_title": "I no longer maintain this",
+        "release_text": "Then the coordinator hears that this material needs a new "
+                        "maintainer. Do you know who could take it on? Enter that "
+                        "colleague's email address.",
+        "release_colleague": "A colleague's email address (optional)",
+        "release_note": "A note for the coordinator (optional)",
+        "release_button": "I no longer maintain this",
+        "release_done": "Recorded. The coordinator is told and looks for a new maintainer. "
+                        "Thank you for your work on this material!",
+        "released": "You said you no longer maintain this material. Want to keep it after "
+                    "all? Reply to the email from oermonitor.",
+        "release_invalid_email": "That email address is not right. Leave the field empty "
+                                 "if you know nobody.",
     },
 )
