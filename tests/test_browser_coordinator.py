@@ -65,7 +65,7 @@ def test_a_coordinator_signs_in_filters_and_moves_a_material(tmp_path, server, s
             job.check_one(store, settings, material)
 
         with WebServer(create_app(settings, secret=SECRET), port=port) as web:
-            page = browser.new_page(viewport=PHONE)
+            page = browser.new_page(viewport=PHONE, locale="nl-NL")
             page.goto(web.url("/coordinator/"))
             assert page.locator("h1").inner_text() == "Inloggen voor coördinatoren"
             page.get_by_label("Je e-mailadres").fill("co@school.nl")

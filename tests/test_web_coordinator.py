@@ -360,7 +360,7 @@ def test_every_action_is_recorded_with_the_coordinators_address(anna, db, server
     assert store.material(mid)["retired_at"] is None
 
     kinds = [(e["kind"], e["by"]) for e in reversed(store.events(mid))]
-    assert kinds == [("confirm", ANNA), ("mute", ANNA), ("unmute", ANNA),
+    assert kinds == [("confirm", ANNA), ("recheck", ANNA), ("mute", ANNA), ("unmute", ANNA),
                      ("evergreen", ANNA), ("review_interval", ANNA),
                      ("review_interval", ANNA), ("move", ANNA), ("reassign", ANNA),
                      ("retire", ANNA), ("unretire", ANNA)]

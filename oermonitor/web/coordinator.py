@@ -171,6 +171,7 @@ EVENTS_NL = {
     "evergreen": "Blijft altijd geldig: {on}",
     "review_interval": "Eigen termijn: {days} dagen",
     "unanswered": "{maintainer} reageerde niet op {reminders} herinneringen",
+    "recheck": "Meteen opnieuw gecontroleerd: {availability}",
 }
 
 
@@ -206,6 +207,9 @@ def story(timeline: list[dict], language: str) -> list[dict]:
             if language != "en" and e["event"] in EVENTS_NL:
                 detail = {k: ("aan" if v is True else "uit" if v is False else v)
                           for k, v in (e["detail"] or {}).items()}
+                if "availability" in detail:
+                    detail["availability"] = words.get(f"av_{detail['availability']}",
+                                                       detail["availability"])
                 text = EVENTS_NL[e["event"]].format_map(_Blank(detail))
         lines.append({"at": e["at"], "kind": kind, "text": text, "who": who})
     return lines
@@ -242,7 +246,9 @@ def act(material_id: int, action: str):
         elif action == "recheck":
             if row.get("retired_at"):
                 raise BadInput(_t("c_recheck_retired"))
-            job.check_one(store, settings, row)
+            check = job.check_one(store, settings, row)
+            store.add_event(row["id"], "recheck", by, {"availability": check["availability"]},
+                            now)
         elif action == "mute":
             until = _what_if(form.get("until"))
             if until is None:
