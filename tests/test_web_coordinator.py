@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from oermonitor import job, report, signin
+from oermonitor import job, lifecycle, report, signin
 from oermonitor.cli import main
 from oermonitor.settings import (
     FetchSettings,
@@ -349,6 +349,12 @@ def test_every_action_is_recorded_with_the_coordinators_address(anna, db, server
     done(act(anna, mid, "review", days=""), "review")
     assert store.material(mid)["review_interval_days"] is None
 
+    lifecycle.propose_move(store, store.material(mid), "https://example.org/elders",
+                           by="tom@school.nl", now=START)
+    assert "Voorgesteld adres: https://example.org/elders" in text(
+        anna.get(f"/coordinator/material/{mid}"))
+    done(act(anna, mid, "dismiss"), "dismiss")
+    assert store.material(mid)["proposed_url"] is None
     done(act(anna, mid, "move", url=server.url("/nieuw")), "move")
     assert store.material(mid)["url"] == server.url("/nieuw")
     done(act(anna, mid, "reassign", email="Nina@School.nl", name="Nina"), "reassign")
@@ -362,7 +368,8 @@ def test_every_action_is_recorded_with_the_coordinators_address(anna, db, server
     kinds = [(e["kind"], e["by"]) for e in reversed(store.events(mid))]
     assert kinds == [("confirm", ANNA), ("recheck", ANNA), ("mute", ANNA), ("unmute", ANNA),
                      ("evergreen", ANNA), ("review_interval", ANNA),
-                     ("review_interval", ANNA), ("move", ANNA), ("reassign", ANNA),
+                     ("review_interval", ANNA), ("proposal", "tom@school.nl"),
+                     ("proposal_dismissed", ANNA), ("move", ANNA), ("reassign", ANNA),
                      ("retire", ANNA), ("unretire", ANNA)]
     story = text(anna.get(f"/coordinator/material/{mid}"))
     assert "Verhuisd naar" in story and "door anna@school.nl" in story

@@ -5,7 +5,8 @@
     GET  /coordinator/overview.csv|.json     the same records as `status --csv/--json`
     GET  /coordinator/material/<id>          the story of `show`, findings, the actions
     POST /coordinator/material/<id>/<action> confirm, recheck, mute, unmute, evergreen,
-                                             review, move, retire, unretire, reassign
+                                             review, move, dismiss (a proposed address),
+                                             retire, unretire, reassign
     GET  /coordinator/pilot/<id>             maintainers, who is unreachable, end date
     POST /coordinator/pilot/<id>/reachable   a bounced address works again
 
@@ -30,8 +31,8 @@ from oermonitor.web.texts import texts
 
 blueprint = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
-ACTIONS = ("confirm", "recheck", "mute", "unmute", "evergreen", "review", "move", "retire",
-           "unretire", "reassign")
+ACTIONS = ("confirm", "recheck", "mute", "unmute", "evergreen", "review", "move", "dismiss",
+           "retire", "unretire", "reassign")
 COLOURS = report.COLOURS
 
 
@@ -262,6 +263,8 @@ def act(material_id: int, action: str):
             history.set_review_interval(store, row, _days(form.get("days")), by=by, now=now)
         elif action == "move":
             lifecycle.move(store, row, form.get("url", ""), by=by, now=now)
+        elif action == "dismiss":
+            lifecycle.dismiss_proposal(store, row, by=by, now=now)
         elif action == "retire":
             lifecycle.retire(store, row, reason=form.get("reason", ""), by=by, now=now)
         elif action == "unretire":

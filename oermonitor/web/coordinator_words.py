@@ -104,6 +104,8 @@ register(
         "a_new_url": "Nieuw adres",
         "a_move_button": "Verhuis",
         "a_proposed": "Voorgesteld adres: {url}",
+        "a_dismiss": "Dit adres niet overnemen",
+        "done_dismiss": "Het voorgestelde adres is niet overgenomen.",
         "a_retire": "Intrekken",
         "a_retire_text": "Het materiaal is bewust teruggetrokken: geen controles en geen "
                          "e-mails meer. De geschiedenis blijft bewaard.",
@@ -269,6 +271,8 @@ register(
         "a_new_url": "New address",
         "a_move_button": "Move",
         "a_proposed": "Proposed address: {url}",
+        "a_dismiss": "Do not take this address",
+        "done_dismiss": "The proposed address was not taken.",
         "a_retire": "Retire",
         "a_retire_text": "The material is withdrawn on purpose: no more checks or emails. "
                          "Its history is kept.",
