@@ -2,6 +2,7 @@
 
     records = visible(store, settings, who, today)            # report.overview records
     shown = select(records, states=("broken",), maintainer="anne@school.nl", text="breuk")
+    rows = matching(records, text="breuk")                     # the downloads: id order
     people = maintainers(store, records)                       # the pilot page's list
 
 `who` is a `signin.Access`: a coordinator sees the pilots they coordinate, an admin
@@ -31,20 +32,26 @@ def visible(store: Store, settings: Settings, who: Access, today: date, *,
     return [r for r in records if r["pilot"] in allowed]
 
 
-def select(records: list[dict], *, states: tuple[str, ...] = (), maintainer: str | None = None,
-           text: str | None = None) -> list[dict]:
-    """The list under the pilots: without `states`, what needs attention (as `status`
-    lists it); with them, every material in those states; worst first either way."""
-    if states:
-        chosen = [r for r in records if r["state"] in states]
-    else:
-        chosen = [r for r in records if r["state"] in report.ATTENTION]
+def matching(records: list[dict], *, states: tuple[str, ...] = (),
+             maintainer: str | None = None, text: str | None = None) -> list[dict]:
+    """Every record in `states` (all when none are named), of `maintainer`, with every
+    word of `text` in its title, address, maintainer or pilot; in the records' order."""
+    chosen = [r for r in records if r["state"] in states] if states else list(records)
     if maintainer:
         chosen = [r for r in chosen if (r["maintainer_email"] or "") == maintainer.lower()]
     words = (text or "").casefold().split()
     if words:
         chosen = [r for r in chosen
                   if all(any(w in (r[k] or "").casefold() for k in SEARCHED) for w in words)]
+    return chosen
+
+
+def select(records: list[dict], *, states: tuple[str, ...] = (), maintainer: str | None = None,
+           text: str | None = None) -> list[dict]:
+    """The list under the pilots: without `states`, what needs attention (as `status`
+    lists it); with them, every material in those states; worst first either way."""
+    chosen = matching(records, states=states or report.ATTENTION, maintainer=maintainer,
+                      text=text)
     return sorted(chosen, key=lambda r: (policy.state_rank(r["state"]), r["since"] or "",
                                          r["pilot"], r["id"]))
 

@@ -301,6 +301,9 @@ def test_downloads_hold_what_status_prints(anna, db, settings, tmp_path):
     lines = csv.data.decode("utf-8-sig").splitlines()
     assert lines[0] == ";".join(report.CSV_COLUMNS)
     assert len(lines) == 2 and ";Breuken;" in lines[1]
+    found = anna.get("/coordinator/overview.csv?q=procent&maintainer=eva@school.nl")
+    assert [line.split(";")[2] for line in found.data.decode("utf-8-sig").splitlines()[1:]] \
+        == ["Procenten"]
 
 
 # -- the material page and its actions ---------------------------------------------------

@@ -99,15 +99,8 @@ def _download_args() -> dict:
 def _downloaded() -> tuple[list[dict], date]:
     """Like `status --pilot --maintainer --state`: every matching material, in id order."""
     filters = _filters()
-    records = _records(filters)
-    if filters["states"]:
-        records = [r for r in records if r["state"] in filters["states"]]
-    if filters["maintainer"]:
-        records = [r for r in records if r["maintainer_email"] == filters["maintainer"]]
-    if filters["text"]:
-        chosen = {r["id"] for r in dashboard.select(records, states=report.ALL_STATES,
-                                                    text=filters["text"])}
-        records = [r for r in records if r["id"] in chosen]
+    records = dashboard.matching(_records(filters), states=filters["states"],
+                                 maintainer=filters["maintainer"], text=filters["text"])
     return records, filters["day"] or _today()
 
 
