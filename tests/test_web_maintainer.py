@@ -442,3 +442,71 @@ def test_the_session_cookie_is_secure_behind_https(settings, db):
     https = replace(settings, web=replace(settings.web, base_url="https://oermonitor.school.nl"))
     cookie = client(https).get(f"/m/{token(a)}").headers["Set-Cookie"]
     assert "Secure" in cookie
+
+
+# -- the colleague named when letting go -------------------------------------------------
+
+
+def test_the_colleague_named_gets_a_link_to_take_it_on(settings, db, smtp, monkeypatch):
+    store, a, _ = db
+    monkeypatch.setenv("TEST_WEB_SECRET", SECRET)
+    settings = replace(settings, smtp=SmtpSettings(host="127.0.0.1", port=smtp.port),
+                       web=replace(settings.web, base_url="http://127.0.0.1:9",
+                                   secret_env="TEST_WEB_SECRET"))
+    web = create_app(settings).test_client()
+    anne = token(a)
+    _, form = opened(web, anne)
+    response = web.post(f"/m/{anne}/release", data={"csrf_token": form,
+                                                     "colleague": "carla@school.nl"})
+    page = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "We vroegen carla@school.nl per e-mail" in page
+
+    [offer] = smtp.to("carla@school.nl")
+    assert offer["Subject"] == "Wil je het lesmateriaal 'Breuken oefenen' overnemen?"
+    text = offer.get_body(("plain",)).get_content()
+    assert "Anne de Vries beheerde tot nu toe" in text
+    link = re.search(r"http://127\.0\.0\.1:9(/o/\S+)", text)[1]
+    assert link in offer.get_body(("html",)).get_content()
+    offer_token = link.split("/")[-1]
+    assert web.get(f"/m/{offer_token}").status_code == 404  # never a maintainer's link
+
+    carla = create_app(settings).test_client()  # another browser
+    response = carla.get(link)
+    assert response.status_code == 200
+    assert "Wil je dit lesmateriaal beheren?" in response.get_data(as_text=True)
+    assert store.material(a)["maintainer_email"] == "anne@school.nl"  # GET did nothing
+    response = carla.post(link + "/accept", data={"csrf_token": csrf(response)})
+    assert response.status_code == 303
+    own = carla.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Je beheert dit lesmateriaal nu" in own and ">Klopt nog</button>" in own
+    material = store.material(a)
+    assert material["maintainer_email"] == "carla@school.nl"
+    assert material["unowned_since"] is None
+    assert [e["kind"] for e in store.events(a)][:2] == ["reassign", "release"]
+    assert len(smtp.to("carla@school.nl")) == 2  # the offer, then the welcome
+    # Anne's link has ended; Carla's offer link, used again, changes nothing.
+    assert web.get(f"/m/{anne}").status_code == 410
+    assert carla.post(link + "/accept", data={"csrf_token": csrf(carla.get(link))}
+                      ).status_code == 303
+    assert len(store.events(a)) == 2
+
+
+def test_an_offer_ends_once_someone_else_takes_the_material(settings, db):
+    store, a, _ = db
+    web = client(settings)
+    _, form = opened(web, token(a))
+    web.post(f"/m/{token(a)}/release", data={"csrf_token": form, "colleague": "carla@school.nl"})
+    offer = links.make_token(SECRET, a, "carla@school.nl", now=utcnow(), days=60,
+                             purpose=links.ACCEPT)
+    assert web.get(f"/o/{offer}").status_code == 200
+    dave = links.make_token(SECRET, a, "dave@school.nl", now=utcnow(), days=60,
+                            purpose=links.ACCEPT)
+    assert web.get(f"/o/{dave}").status_code == 410  # not the colleague Anne named
+    from oermonitor import lifecycle
+    lifecycle.reassign(store, store.material(a), to_email="erik@school.nl", by=None,
+                       now=utcnow())
+    response = web.get(f"/o/{offer}")
+    assert response.status_code == 410
+    assert "heeft inmiddels een beheerder" in response.get_data(as_text=True)
+    assert web.post(f"/o/{offer}/accept", data={"csrf_token": form}).status_code == 410
+    assert store.material(a)["maintainer_email"] == "erik@school.nl"

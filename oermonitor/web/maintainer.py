@@ -5,6 +5,8 @@
     POST /m/<token>/recheck       "Ik heb het aangepast"
     POST /m/<token>/move          "Het staat nu op een ander adres" (new_url)
     POST /m/<token>/release       "Ik beheer dit niet meer" (colleague, note: optional)
+    GET  /o/<token>               the colleague named: "will you take it on?"
+    POST /o/<token>/accept        they do: handed over, on to their own page
 
 After an action the browser is sent back to the page (`?done=ACTION`), so
 reloading it repeats nothing; a form that cannot be taken as it is comes back
@@ -24,7 +26,7 @@ from oermonitor.web.texts import register
 blueprint = Blueprint("maintainer", __name__)
 
 ACTIONS = links.ACTIONS  # the page's buttons, in order
-LINK_STATUS = {"invalid": 404, "expired": 410, "reassigned": 410, "gone": 410}
+LINK_STATUS = {"invalid": 404, "expired": 410, "reassigned": 410, "gone": 410, "taken": 410}
 
 
 def _material(token: str) -> dict:
@@ -41,7 +43,7 @@ def _link_error(exc: LinkError):
 def page(token: str):
     done = request.args.get("done")
     return _page(token, _material(token), request.args.get("do"),
-                 done=done if done in ACTIONS else None)
+                 done=done if done in (*ACTIONS, "accept") else None)
 
 
 def _page(token: str, material: dict, chosen: str | None, *, status: int = 200,
@@ -91,10 +93,34 @@ def release(token: str):
     note = request.form.get("note", "")
     outcome = selfservice.release(context.store(), material, colleague_email=colleague,
                                   note=note, now=context.now())
+    if outcome == "released":
+        selfservice.offer(context.store(), context.settings(), material, now=context.now())
     if outcome in ("released", "unchanged"):
         return _back(token, "release")
     return _page(token, material, "release", status=422, error=f"release_{outcome}",
                  form={"colleague": colleague, "note": note})
+
+
+@blueprint.get("/o/<token>")
+def offer(token: str):
+    material, colleague = links.resolve_offer(context.store(), context.secret(), token,
+                                              now=context.now())
+    page = selfservice.view(context.store(), context.settings(), material,
+                            today=context.now().date())
+    return render_template("offer.html", token=token, page=page,
+                           by=material.get("maintainer_name") or material["maintainer_email"])
+
+
+@blueprint.post("/o/<token>/accept")
+def accept(token: str):
+    material, colleague = links.resolve_offer(context.store(), context.secret(), token,
+                                              now=context.now())
+    settings, now = context.settings(), context.now()
+    selfservice.accept(context.store(), settings, material, colleague, now=now)
+    # On to the page they now keep, with a maintainer's link of their own.
+    own = links.make_token(context.secret(), material["id"], colleague, now=now,
+                           days=settings.web.link_days)
+    return redirect(url_for("maintainer.page", token=own, done="accept") + "#result", 303)
 
 
 def _back(token: str, action: str):
@@ -165,6 +191,17 @@ register(
                     "toch houden? Beantwoord dan de e-mail van oermonitor.",
         "release_invalid_email": "Dat e-mailadres klopt niet. Laat het veld leeg als je "
                                  "niemand weet.",
+        "release_offered": "We vroegen {colleague} per e-mail of die het wil overnemen.",
+        "offer_title": "Wil je dit lesmateriaal beheren?",
+        "offer_text": "{by} beheerde dit lesmateriaal tot nu toe en noemde jou als iemand "
+                      "die het kan overnemen. Beheren betekent: af en toe nagaan of het nog "
+                      "online staat, een open licentie heeft en actueel is, en iets doen als "
+                      "oermonitor je erover mailt.",
+        "offer_button": "Ja, ik neem het over",
+        "offer_no": "Wil je het niet? Dan hoef je niets te doen: de coördinator zoekt "
+                    "iemand anders.",
+        "accept_done": "Je beheert dit lesmateriaal nu. Dank je wel! Je krijgt een e-mail "
+                       "met wat dat inhoudt.",
     },
     en={
         "m_title": "Your learning material",
@@ -228,5 +265,16 @@ register(
                     "all? Reply to the email from oermonitor.",
         "release_invalid_email": "That email address is not right. Leave the field empty "
                                  "if you know nobody.",
+        "release_offered": "We asked {colleague} by email whether they will take it on.",
+        "offer_title": "Would you maintain this learning material?",
+        "offer_text": "{by} maintained this material up to now and mentioned you as someone "
+                      "who could take it on. Maintaining means: now and then check that it "
+                      "is still online, openly licensed and current, and act when "
+                      "oermonitor emails you about it.",
+        "offer_button": "Yes, I will take it on",
+        "offer_no": "Not for you? Then there is nothing to do: the coordinator looks for "
+                    "someone else.",
+        "accept_done": "You now maintain this learning material. Thank you! You will get an "
+                       "email about what that involves.",
     },
 )

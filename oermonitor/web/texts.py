@@ -55,6 +55,8 @@ register(
                            "beheerder. Je hoeft er niets meer mee te doen.",
         "link_gone": "Dit lesmateriaal staat niet meer in oermonitor. Je hoeft er niets "
                      "meer mee te doen.",
+        "link_taken": "Deze vraag is niet meer open: het lesmateriaal heeft inmiddels een "
+                      "beheerder. Je hoeft niets te doen.",
     },
     en={
         "site": "oermonitor",
@@ -83,5 +85,7 @@ register(
                            "maintainer. There is nothing more for you to do.",
         "link_gone": "This material is no longer in oermonitor. There is nothing more for "
                      "you to do.",
+        "link_taken": "This request is no longer open: the material has a maintainer by now. "
+                      "There is nothing for you to do.",
     },
 )
