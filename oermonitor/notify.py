@@ -639,7 +639,7 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
 
 
 # What maintainers do themselves (the links in their email) that their coordinator hears.
-MAINTAINER_ACTIONS = ("confirm", "recheck", "move", "proposal", "release")
+MAINTAINER_ACTIONS = ("confirm", "recheck", "move", "proposal", "release", "reassign")
 ACTION = "maintainer_action"  # problem of the log rows that say a coordinator was told
 
 

@@ -489,6 +489,11 @@ def test_the_colleague_named_gets_a_link_to_take_it_on(settings, db, smtp, monke
     assert carla.post(link + "/accept", data={"csrf_token": csrf(carla.get(link))}
                       ).status_code == 303
     assert len(store.events(a)) == 2
+    # The coordinator's next summary: Anne let go, Carla took it on.
+    notify.send_due(store, settings, utcnow().date(), utcnow())
+    summary = smtp.to("co@school.nl")[0].get_body(("plain",)).get_content()
+    assert "anne@school.nl: beheert dit niet meer en stelt carla@school.nl voor" in summary
+    assert "carla@school.nl: nam het over van anne@school.nl" in summary
 
 
 def test_an_offer_ends_once_someone_else_takes_the_material(settings, db):
