@@ -223,6 +223,8 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
         recipient = (material.get("maintainer_email") or "").lower()
         coordinator = (material.get("coordinator_email") or "").lower() or None
         bounced = bool(material.get("maintainer_bounced_at"))
+        # a maintainer who let the material go is not mailed about it any more
+        released = material.get("unowned_reason") == "released"
         for problem in assessment.problems:
             if problem.code not in MAILED:
                 continue
@@ -235,7 +237,8 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
             coordinator_kinds = {r["kind"] for r in rows if r["role"] == "coordinator"}
 
             kind = None
-            if not bounced and recipient and problem.code not in NOT_FOR_MAINTAINERS:
+            if (not bounced and not released and recipient
+                    and problem.code not in NOT_FOR_MAINTAINERS):
                 if not to_maintainer:
                     kind = "new"
                 elif problem.code in TELL_MAINTAINER_ONCE:
@@ -601,7 +604,7 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
     everything delivered before that is logged, the rest goes out with the next run.
     """
     items = [(row, policy.assess(row, settings.policy, today))
-             for row in store.materials_view("m.retired_at is null")]
+             for row in store.active_materials()]
     log = store.notifications()
     welcomes = plan_welcomes(store.pending_welcomes())
     digests = with_actions(plan(items, log, today, settings), store, log, settings)

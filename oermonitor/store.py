@@ -392,6 +392,10 @@ class Store:
         for values in cursor:
             yield dict(zip(columns, values, strict=True))
 
+    def active_materials(self) -> Iterator[dict]:
+        """Materials joined with pilot and maintainer, except the retired ones."""
+        return self.materials_view("m.retired_at is null")
+
     def materials(self, *, pilot: str | None = None, maintainer: str | None = None,
                   catalogue_ids: Iterable[str] | None = None) -> Iterator[dict]:
         """Materials joined with pilot and maintainer, optionally filtered, in id order."""

@@ -235,12 +235,16 @@ def test_released_material_has_no_maintainer_until_handed_over(desk, server, smt
     assert smtp.messages == []
     desk.om("release", "1", "--by", "anne@school.nl", "--colleague", "bram@school.nl")
     assert desk.status()[0]["state"] == "no_maintainer"
+    server.route("/les/goed", status=404)  # and then the page breaks
     desk.run(DAY + timedelta(days=1))
     [summary] = smtp.to(COORDINATOR)
     assert "stelt bram@school.nl voor" in text(summary)
-    assert smtp.to("anne@school.nl") == []
+    assert "De pagina is weg" in text(summary)  # the coordinator hears of it instead
+    assert smtp.to("anne@school.nl") == []  # she let it go: not mailed about it
     desk.om("reassign", "1", "--to", "bram@school.nl")
-    assert desk.status()[0]["state"] == "ok"
+    assert desk.status()[0]["problems"] == ["broken"]  # kept again, by Bram
+    desk.run(DAY + timedelta(days=2))
+    assert "De pagina is weg" in text(smtp.to("bram@school.nl")[-1])
 
 
 def test_mute_until_takes_a_dutch_date_and_is_in_the_history(desk, server, smtp):

@@ -98,6 +98,10 @@ def _print_status(records: list[dict], pilots: list[dict], day: date) -> None:
             click.echo(f"  {'':13} #{r['id']:<6} {_short(r['title'] or r['url'], 50)}")
             click.echo(f"  {'':13} {'':7} since {(r['retired_at'] or '')[:10]}: "
                        f"{report.clean(r['retire_reason'])}")
+    proposed = sum(1 for r in records if r.get("proposed_url") and r["state"] != "retired")
+    if proposed:
+        click.echo(f"\n{proposed} new address(es) proposed by maintainers: "
+                   "see `oermonitor proposals`.")
     if not todo:
         return
     click.echo(f"\nNeeds attention ({len(todo)}), worst first:")
