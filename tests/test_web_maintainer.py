@@ -515,3 +515,16 @@ def test_an_offer_ends_once_someone_else_takes_the_material(settings, db):
     assert "heeft inmiddels een beheerder" in response.get_data(as_text=True)
     assert web.post(f"/o/{offer}/accept", data={"csrf_token": form}).status_code == 410
     assert store.material(a)["maintainer_email"] == "erik@school.nl"
+
+
+def test_after_letting_go_the_maintainer_is_not_mailed_about_it(settings, db, site, smtp):
+    store, a, _ = db
+    site.route("/breuken", status=404)
+    for _ in range(2):
+        job.check_one(store, settings, store.material(a))
+    web = client(settings)
+    _, form = opened(web, token(a))
+    web.post(f"/m/{token(a)}/release", data={"csrf_token": form})
+    mailing = replace(settings, smtp=SmtpSettings(host="127.0.0.1", port=smtp.port))
+    notify.send_due(store, mailing, utcnow().date(), utcnow())
+    assert smtp.to("anne@school.nl") == [] and smtp.to("co@school.nl")

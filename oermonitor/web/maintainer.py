@@ -179,9 +179,10 @@ register(
         "move_taken": "Dat adres staat al als ander lesmateriaal geregistreerd. We passen "
                       "niets aan; beantwoord de e-mail, dan zoekt de coördinator het uit.",
         "release_title": "Ik beheer dit niet meer",
-        "release_text": "Dan hoort de coördinator dat dit materiaal een nieuwe beheerder "
-                        "nodig heeft. Weet je wie het kan overnemen? Vul dan het "
-                        "e-mailadres van die collega in.",
+        "release_text": "Dan krijg je er geen e-mail meer over en hoort de coördinator dat "
+                        "dit materiaal een nieuwe beheerder nodig heeft. Weet je wie het kan "
+                        "overnemen? Vul dan het e-mailadres van die collega in; die krijgt "
+                        "een e-mail met de vraag of die het wil overnemen.",
         "release_colleague": "E-mailadres van een collega (mag leeg blijven)",
         "release_note": "Toelichting voor de coördinator (mag leeg blijven)",
         "release_button": "Ik beheer dit niet meer",
@@ -253,9 +254,10 @@ register(
         "move_taken": "That address is already registered as another material. We change "
                       "nothing; reply to the email and the coordinator will sort it out.",
         "release_title": "I no longer maintain this",
-        "release_text": "Then the coordinator hears that this material needs a new "
-                        "maintainer. Do you know who could take it on? Enter that "
-                        "colleague's email address.",
+        "release_text": "Then you get no more email about it and the coordinator hears that "
+                        "this material needs a new maintainer. Do you know who could take it "
+                        "on? Enter that colleague's email address; they get an email asking "
+                        "whether they will.",
         "release_colleague": "A colleague's email address (optional)",
         "release_note": "A note for the coordinator (optional)",
         "release_button": "I no longer maintain this",
