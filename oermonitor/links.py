@@ -40,6 +40,24 @@ OFFER_PATH = "/o/"
 ACCEPT = "accept"  # the purpose of an offer link
 
 
+MIN_SECRET = 16  # characters; `secrets.token_urlsafe(32)` gives 43
+
+
+def secret_problem(settings: Settings) -> str | None:
+    """Why links cannot be signed (or checked) with these settings, or None."""
+    web = settings.web
+    if not web.secret_env:
+        return "[web] secret_env is empty: name the environment variable with the signing secret"
+    secret = web.secret
+    if secret is None:
+        return (f"environment variable {web.secret_env} ([web] secret_env) is not set; make a "
+                "secret with: python3 -c \"import secrets; print(secrets.token_urlsafe(32))\"")
+    if len(secret) < MIN_SECRET:
+        return (f"environment variable {web.secret_env} is too short: use at least "
+                f"{MIN_SECRET} random characters")
+    return None
+
+
 class LinkError(Exception):
     """A link that cannot be used. `reason`: invalid | expired | reassigned | gone | taken."""
 
@@ -118,7 +136,7 @@ def offer_url(settings: Settings, material_id: int, colleague: str, *,
               now: datetime) -> str | None:
     """The "will you take it on?" link for a colleague, or None without [web] set up."""
     base, secret = settings.web.base_url, settings.web.secret
-    if not (base and secret):
+    if not base or secret_problem(settings):
         return None
     token = make_token(secret, material_id, colleague, now=now, days=settings.web.link_days,
                        purpose=ACCEPT)
@@ -144,11 +162,11 @@ def material_links(settings: Settings, material_id: int, email: str, *,
     base, secret = settings.web.base_url, settings.web.secret
     if not base:
         return None
-    if not secret:
-        if base not in _warned:
-            _warned.add(base)
-            log.warning("[web] base_url is set but environment variable %s is not: "
-                        "emails go without links", settings.web.secret_env)
+    problem = secret_problem(settings)
+    if problem:
+        if problem not in _warned:
+            _warned.add(problem)
+            log.warning("[web] base_url is set, but %s: emails go without links", problem)
         return None
     token = make_token(secret, material_id, email, now=now, days=settings.web.link_days)
     return {action: page_url(base, token, action) for action in ACTIONS}

@@ -21,7 +21,7 @@ import jinja2
 from flask import Flask, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from oermonitor import __version__
+from oermonitor import __version__, links
 from oermonitor.errors import BadInput
 from oermonitor.notify import licence_name, long_date
 from oermonitor.settings import Settings
@@ -31,23 +31,6 @@ from oermonitor.web.context import error_page
 from oermonitor.web.maintainer import blueprint as maintainer
 from oermonitor.web.texts import texts
 
-MIN_SECRET = 16  # characters; `secrets.token_urlsafe(32)` gives 43
-
-
-def secret_problem(settings: Settings) -> str | None:
-    """Why `serve` cannot sign links with these settings, or None."""
-    web = settings.web
-    if not web.secret_env:
-        return "[web] secret_env is empty: name the environment variable with the signing secret"
-    secret = web.secret
-    if secret is None:
-        return (f"environment variable {web.secret_env} ([web] secret_env) is not set; make a "
-                "secret with: python3 -c \"import secrets; print(secrets.token_urlsafe(32))\"")
-    if len(secret) < MIN_SECRET:
-        return (f"environment variable {web.secret_env} is too short: use at least "
-                f"{MIN_SECRET} random characters")
-    return None
-
 
 def create_app(settings: Settings, *, secret: str | None = None,
                clock: Callable[[], datetime] = utcnow) -> Flask:
@@ -55,7 +38,7 @@ def create_app(settings: Settings, *, secret: str | None = None,
     environment ([web] secret_env); without one this raises BadInput."""
     secret = secret or settings.web.secret
     if not secret:
-        raise BadInput(secret_problem(settings) or "no signing secret")
+        raise BadInput(links.secret_problem(settings) or "no signing secret")
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=_derive(secret, "flask-session"),
