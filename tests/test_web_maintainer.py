@@ -528,3 +528,27 @@ def test_after_letting_go_the_maintainer_is_not_mailed_about_it(settings, db, si
     mailing = replace(settings, smtp=SmtpSettings(host="127.0.0.1", port=smtp.port))
     notify.send_due(store, mailing, utcnow().date(), utcnow())
     assert smtp.to("anne@school.nl") == [] and smtp.to("co@school.nl")
+
+
+def test_a_link_cannot_make_us_hammer_a_site(settings, db, site):
+    store, a, _ = db
+    web = client(settings)
+    tok = token(a)
+    _, form = opened(web, tok)
+    answers = []
+    for n in range(12):
+        # Each check counts as new (the previous one put a minute back), so each fetches.
+        for check in store.checks(a):
+            store.db["checks"].update(check["id"], {"checked_at": (
+                utcnow() - timedelta(minutes=5)).isoformat(timespec="seconds")})
+        action = "recheck" if n % 2 else "move"
+        answers.append(web.post(f"/m/{tok}/{action}", data={
+            "csrf_token": form, "new_url": site.url(f"/nowhere-{n}")}).status_code)
+    assert answers[:10].count(429) == 0 and answers[10:] == [429, 429]
+    assert site.hits("/breuken") == 5
+    busy = web.post(f"/m/{tok}/recheck", data={"csrf_token": form})
+    assert "Probeer het over een paar minuten opnieuw" in busy.get_data(as_text=True)
+    # Another material's link is not held up.
+    _, b_form = opened(web, token(db[2], "bram@school.nl"))
+    assert web.post(f"/m/{token(db[2], 'bram@school.nl')}/recheck",
+                    data={"csrf_token": b_form}).status_code == 303

@@ -53,7 +53,8 @@ def create_app(settings: Settings, *, secret: str | None = None,
     app.jinja_env.undefined = jinja2.StrictUndefined
     app.jinja_env.filters["longdate"] = long_date
     app.jinja_env.filters["licence"] = licence_name
-    app.extensions["oermonitor"] = {"settings": settings, "secret": secret, "clock": clock}
+    app.extensions["oermonitor"] = {"settings": settings, "secret": secret, "clock": clock,
+                                    "throttles": {}}
     language = "en" if settings.language == "en" else "nl"
 
     @app.context_processor

@@ -67,9 +67,17 @@ def confirm(token: str):
     return _back(token, "confirm")
 
 
+def _may_fetch(material: dict) -> bool:
+    """"Check again" and "new address" fetch pages: a link cannot make us hammer a site."""
+    fetches = context.throttle("maintainer-fetches", limit=10, seconds=600)
+    return fetches.allow(material["id"], context.now())
+
+
 @blueprint.post("/m/<token>/recheck")
 def recheck(token: str):
     material = _material(token)
+    if not _may_fetch(material):
+        return context.error_page(429, "busy")
     selfservice.recheck(context.store(), context.settings(), material, now=context.now())
     return _back(token, "recheck")
 
@@ -78,6 +86,8 @@ def recheck(token: str):
 def move(token: str):
     material = _material(token)
     new_url = request.form.get("new_url", "")
+    if not _may_fetch(material):
+        return context.error_page(429, "busy")
     outcome = selfservice.move(context.store(), context.settings(), material, new_url,
                                now=context.now())
     if outcome in ("moved", "proposed", "unchanged"):

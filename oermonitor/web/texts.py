@@ -43,6 +43,8 @@ register(
         "error_forbidden": "Deze pagina is niet voor jou bedoeld.",
         "error_not_found": "Deze pagina bestaat niet. Gebruik de link uit je e-mail.",
         "error_not_allowed": "Zo werkt deze pagina niet. Gebruik de knoppen op de pagina.",
+        "error_busy": "Dat is nu even te vaak gevraagd. Probeer het over een paar minuten "
+                      "opnieuw.",
         "error_internal": "Er ging bij ons iets mis. Probeer het later nog eens; blijft het "
                           "misgaan, beantwoord dan de e-mail van oermonitor.",
         "link_invalid": "Deze link klopt niet: misschien is hij bij het kopiëren afgebroken. "
@@ -73,6 +75,8 @@ register(
         "error_forbidden": "This page is not meant for you.",
         "error_not_found": "This page does not exist. Use the link from your email.",
         "error_not_allowed": "This page does not work that way. Use the buttons on the page.",
+        "error_busy": "That was asked a few times too often just now. Please try again in a "
+                      "few minutes.",
         "error_internal": "Something went wrong on our side. Please try again later; if it "
                           "keeps failing, reply to the email from oermonitor.",
         "link_invalid": "This link is not right: perhaps it was cut off when copied. Click "
