@@ -475,7 +475,8 @@ def test_the_colleague_named_gets_a_link_to_take_it_on(settings, db, smtp, monke
     assert response.status_code == 200
     assert "Wil je dit lesmateriaal beheren?" in response.get_data(as_text=True)
     assert store.material(a)["maintainer_email"] == "anne@school.nl"  # GET did nothing
-    response = carla.post(link + "/accept", data={"csrf_token": csrf(response)})
+    carla_form = csrf(response)
+    response = carla.post(link + "/accept", data={"csrf_token": carla_form})
     assert response.status_code == 303
     own = carla.get(response.headers["Location"]).get_data(as_text=True)
     assert "Je beheert dit lesmateriaal nu" in own and ">Klopt nog</button>" in own
@@ -486,8 +487,9 @@ def test_the_colleague_named_gets_a_link_to_take_it_on(settings, db, smtp, monke
     assert len(smtp.to("carla@school.nl")) == 2  # the offer, then the welcome
     # Anne's link has ended; Carla's offer link, used again, changes nothing.
     assert web.get(f"/m/{anne}").status_code == 410
-    assert carla.post(link + "/accept", data={"csrf_token": csrf(carla.get(link))}
-                      ).status_code == 303
+    assert carla.post(link + "/accept", data={"csrf_token": carla_form}).status_code == 303
+    again = carla.get(link)  # the offer, opened again: on to her own page
+    assert again.status_code == 303 and "/m/" in again.headers["Location"]
     assert len(store.events(a)) == 2
     # The coordinator's next summary: Anne let go, Carla took it on.
     notify.send_due(store, settings, utcnow().date(), utcnow())

@@ -115,6 +115,8 @@ def release(token: str):
 def offer(token: str):
     material, colleague = links.resolve_offer(context.store(), context.secret(), token,
                                               now=context.now())
+    if selfservice.maintainer(material) == colleague:  # taken on already: their own page
+        return redirect(url_for("maintainer.page", token=_own(material, colleague)), 303)
     page = selfservice.view(context.store(), context.settings(), material,
                             today=context.now().date())
     return render_template("offer.html", token=token, page=page,
@@ -127,10 +129,14 @@ def accept(token: str):
                                               now=context.now())
     settings, now = context.settings(), context.now()
     selfservice.accept(context.store(), settings, material, colleague, now=now)
-    # On to the page they now keep, with a maintainer's link of their own.
-    own = links.make_token(context.secret(), material["id"], colleague, now=now,
-                           days=settings.web.link_days)
-    return redirect(url_for("maintainer.page", token=own, done="accept") + "#result", 303)
+    return redirect(url_for("maintainer.page", token=_own(material, colleague),
+                            done="accept") + "#result", 303)
+
+
+def _own(material: dict, colleague: str) -> str:
+    """A maintainer's link of their own, for the colleague who took the material on."""
+    return links.make_token(context.secret(), material["id"], colleague, now=context.now(),
+                            days=context.settings().web.link_days)
 
 
 def _back(token: str, action: str):
