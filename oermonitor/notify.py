@@ -552,6 +552,35 @@ def compose(digest: Digest, settings: Settings, today: date, now: datetime) -> E
     return msg
 
 
+def send_offer(store: Store, settings: Settings, material: dict, colleague: str, link: str,
+               today: date, now: datetime) -> Delivery:
+    """Ask the colleague a maintainer named when letting go whether they take the material
+    on (`link`: links.offer_url). Logged like every email; raises MailerDown."""
+    language = _language(settings)
+    context = {"lang": language, "material": material, "link": link,
+               "title": one_line(material.get("title") or material.get("page_title")
+                                 or material["url"], 200),
+               "by": one_line(material.get("maintainer_name"), 100)
+               or (material.get("maintainer_email") or "").lower(),
+               "pilot": one_line(material.get("pilot"), 200)}
+    text = _environment(False).get_template("offer.txt.j2").render(context)
+    html = _environment(True).get_template("offer.html.j2").render(context)
+    subject = text.splitlines()[0]
+    body = text.split("\n", 2)[2]  # the template's first line is the subject
+    message = build_message(sender=sender(settings), to=colleague, to_name=None,
+                            subject=subject_line(subject), text=body, html=html, now=now,
+                            reply_to=(material.get("coordinator_email") or None))
+    with Mailer(settings.smtp, settings.notify.outbox) as mailer:
+        delivery = mailer.deliver(message)
+    if delivery.status != "failed":
+        store.add_notifications([{
+            "run_id": None, "material_id": material["id"], "pilot_id": material.get("pilot_id"),
+            "recipient": colleague, "role": "colleague", "problem": "offer", "kind": "new",
+            "sent_at": iso(now), "day": today.isoformat(), "status": delivery.status,
+            "message_id": delivery.message_id}])
+    return delivery
+
+
 def compose_test(settings: Settings, to: str, now: datetime) -> EmailMessage:
     """A short message that proves the mail settings work."""
     language = _language(settings)
@@ -622,7 +651,7 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
 
 
 # What maintainers do themselves (the links in their email) that their coordinator hears.
-MAINTAINER_ACTIONS = ("confirm", "recheck", "move", "proposal", "release")
+MAINTAINER_ACTIONS = ("confirm", "recheck", "move", "proposal", "release", "reassign")
 ACTION = "maintainer_action"  # problem of the log rows that say a coordinator was told
 
 

@@ -11,6 +11,8 @@ the address it has (or has proposed) and a second "not mine" change nothing.
     check, new = recheck(store, settings, material, now=now)
     outcome = move(store, settings, material, new_url, now=now)     # see MOVE_OUTCOMES
     outcome = release(store, material, colleague_email=..., note=..., now=now)
+    sent = offer(store, settings, material, now=now)    # ask the colleague named, if any
+    outcome = accept(store, settings, material, colleague, now=now)   # they take it on
 
 A new address is checked at once with the nightly run's fetcher, guard and policy.
 When it is the same material (the same platform identity, or the old address now
@@ -20,16 +22,17 @@ address is proposed to the coordinator (`lifecycle.propose_move`).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from oermonitor import checker, history, job, lifecycle, notify, policy
-from oermonitor.errors import BadInput
+from oermonitor import checker, history, job, lifecycle, links, notify, policy
+from oermonitor.errors import BadInput, OperationalError
 from oermonitor.fetch import Fetcher
 from oermonitor.models import SERVED, Assessment
 from oermonitor.registry import identity
 from oermonitor.settings import Settings
-from oermonitor.store import Store, iso, utcnow
+from oermonitor.store import Store, iso, loads, utcnow
 from oermonitor.validate import email_problem, url_problem
 
 RECHECK_AFTER = timedelta(minutes=1)  # a repeated "check again" within this reuses the check
@@ -56,6 +59,7 @@ class Page:
     findings: list[Finding] = field(default_factory=list)
     last_check: dict | None = None
     confirmation: dict | None = None  # the maintainer's latest "still current"
+    offered_to: str | None = None  # let go: the colleague we asked to take it on
 
 
 def maintainer(material: dict) -> str:
@@ -67,7 +71,7 @@ def view(store: Store, settings: Settings, material: dict, *, today: date) -> Pa
     findings = [Finding(*f) for f in notify.describe(material, assessment, settings, today)]
     checks = store.checks(material["id"], limit=1)
     return Page(material, assessment, findings, checks[0] if checks else None,
-                _own_confirmation(store, material))
+                _own_confirmation(store, material), _offered_to(store, material))
 
 
 def confirm(store: Store, material: dict, *, now: datetime) -> tuple[dict, bool]:
@@ -144,7 +148,48 @@ def release(store: Store, material: dict, *, colleague_email: str | None = None,
     return "released"
 
 
+def _offered_to(store: Store, material: dict) -> str | None:
+    if material.get("unowned_reason") != "released":
+        return None
+    return next((n["recipient"] for n in store.notifications(material["id"])
+                 if n["role"] == "colleague" and n["status"] in notify.DELIVERED
+                 and n["sent_at"] >= material["unowned_since"]), None)
+
+
 def _own_confirmation(store: Store, material: dict) -> dict | None:
     who = maintainer(material)
     return next((c for c in store.confirmations(material["id"])
                  if (c["by"] or "").lower() == who), None)
+
+
+def offer(store: Store, settings: Settings, material: dict, *, now: datetime) -> bool:
+    """After `release` with a colleague: email them a link to take the material on.
+    False (nothing sent; the coordinator still hears of it) without a colleague, without
+    [web] set up, when they were asked already, or when the mail cannot go out."""
+    current = store.material(material["id"])
+    colleague = (loads(current.get("unowned_detail"), {}) or {}).get("colleague")
+    if current.get("unowned_reason") != "released" or not colleague:
+        return False
+    if _offered_to(store, current):
+        return False
+    link = links.offer_url(settings, current["id"], colleague, now=now)
+    if link is None:
+        return False
+    try:
+        delivery = notify.send_offer(store, settings, current, colleague, link, now.date(), now)
+    except OperationalError:  # the mail server is down: the coordinator hears of it anyway
+        return False
+    return delivery.delivered
+
+
+def accept(store: Store, settings: Settings, material: dict, colleague: str, *,
+           now: datetime) -> str:
+    """The colleague takes the material on: it is handed over to them, and their welcome
+    email goes out now (or with the next run). "accepted", or "unchanged" when they keep
+    it already."""
+    if maintainer(material) == colleague.lower():
+        return "unchanged"
+    lifecycle.reassign(store, material, to_email=colleague, by=colleague, now=now)
+    with contextlib.suppress(OperationalError):  # not delivered now: the next run sends it
+        notify.send_welcomes(store, settings, now.date(), now)
+    return "accepted"

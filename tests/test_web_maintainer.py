@@ -442,3 +442,115 @@ def test_the_session_cookie_is_secure_behind_https(settings, db):
     https = replace(settings, web=replace(settings.web, base_url="https://oermonitor.school.nl"))
     cookie = client(https).get(f"/m/{token(a)}").headers["Set-Cookie"]
     assert "Secure" in cookie
+
+
+# -- the colleague named when letting go -------------------------------------------------
+
+
+def test_the_colleague_named_gets_a_link_to_take_it_on(settings, db, smtp, monkeypatch):
+    store, a, _ = db
+    monkeypatch.setenv("TEST_WEB_SECRET", SECRET)
+    settings = replace(settings, smtp=SmtpSettings(host="127.0.0.1", port=smtp.port),
+                       web=replace(settings.web, base_url="http://127.0.0.1:9",
+                                   secret_env="TEST_WEB_SECRET"))
+    web = create_app(settings).test_client()
+    anne = token(a)
+    _, form = opened(web, anne)
+    response = web.post(f"/m/{anne}/release", data={"csrf_token": form,
+                                                     "colleague": "carla@school.nl"})
+    page = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "We vroegen carla@school.nl per e-mail" in page
+
+    [offer] = smtp.to("carla@school.nl")
+    assert offer["Subject"] == "Wil je het lesmateriaal 'Breuken oefenen' overnemen?"
+    text = offer.get_body(("plain",)).get_content()
+    assert "Anne de Vries beheerde tot nu toe" in text
+    link = re.search(r"http://127\.0\.0\.1:9(/o/\S+)", text)[1]
+    assert link in offer.get_body(("html",)).get_content()
+    offer_token = link.split("/")[-1]
+    assert web.get(f"/m/{offer_token}").status_code == 404  # never a maintainer's link
+
+    carla = create_app(settings).test_client()  # another browser
+    response = carla.get(link)
+    assert response.status_code == 200
+    assert "Wil je dit lesmateriaal beheren?" in response.get_data(as_text=True)
+    assert store.material(a)["maintainer_email"] == "anne@school.nl"  # GET did nothing
+    carla_form = csrf(response)
+    response = carla.post(link + "/accept", data={"csrf_token": carla_form})
+    assert response.status_code == 303
+    own = carla.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Je beheert dit lesmateriaal nu" in own and ">Klopt nog</button>" in own
+    material = store.material(a)
+    assert material["maintainer_email"] == "carla@school.nl"
+    assert material["unowned_since"] is None
+    assert [e["kind"] for e in store.events(a)][:2] == ["reassign", "release"]
+    assert len(smtp.to("carla@school.nl")) == 2  # the offer, then the welcome
+    # Anne's link has ended; Carla's offer link, used again, changes nothing.
+    assert web.get(f"/m/{anne}").status_code == 410
+    assert carla.post(link + "/accept", data={"csrf_token": carla_form}).status_code == 303
+    again = carla.get(link)  # the offer, opened again: on to her own page
+    assert again.status_code == 303 and "/m/" in again.headers["Location"]
+    assert len(store.events(a)) == 2
+    # The coordinator's next summary: Anne let go, Carla took it on.
+    notify.send_due(store, settings, utcnow().date(), utcnow())
+    summary = smtp.to("co@school.nl")[0].get_body(("plain",)).get_content()
+    assert "anne@school.nl: beheert dit niet meer en stelt carla@school.nl voor" in summary
+    assert "carla@school.nl: nam het over van anne@school.nl" in summary
+
+
+def test_an_offer_ends_once_someone_else_takes_the_material(settings, db):
+    store, a, _ = db
+    web = client(settings)
+    _, form = opened(web, token(a))
+    web.post(f"/m/{token(a)}/release", data={"csrf_token": form, "colleague": "carla@school.nl"})
+    offer = links.make_token(SECRET, a, "carla@school.nl", now=utcnow(), days=60,
+                             purpose=links.ACCEPT)
+    assert web.get(f"/o/{offer}").status_code == 200
+    dave = links.make_token(SECRET, a, "dave@school.nl", now=utcnow(), days=60,
+                            purpose=links.ACCEPT)
+    assert web.get(f"/o/{dave}").status_code == 410  # not the colleague Anne named
+    from oermonitor import lifecycle
+    lifecycle.reassign(store, store.material(a), to_email="erik@school.nl", by=None,
+                       now=utcnow())
+    response = web.get(f"/o/{offer}")
+    assert response.status_code == 410
+    assert "heeft inmiddels een beheerder" in response.get_data(as_text=True)
+    assert web.post(f"/o/{offer}/accept", data={"csrf_token": form}).status_code == 410
+    assert store.material(a)["maintainer_email"] == "erik@school.nl"
+
+
+def test_after_letting_go_the_maintainer_is_not_mailed_about_it(settings, db, site, smtp):
+    store, a, _ = db
+    site.route("/breuken", status=404)
+    for _ in range(2):
+        job.check_one(store, settings, store.material(a))
+    web = client(settings)
+    _, form = opened(web, token(a))
+    web.post(f"/m/{token(a)}/release", data={"csrf_token": form})
+    mailing = replace(settings, smtp=SmtpSettings(host="127.0.0.1", port=smtp.port))
+    notify.send_due(store, mailing, utcnow().date(), utcnow())
+    assert smtp.to("anne@school.nl") == [] and smtp.to("co@school.nl")
+
+
+def test_a_link_cannot_make_us_hammer_a_site(settings, db, site):
+    store, a, _ = db
+    web = client(settings)
+    tok = token(a)
+    _, form = opened(web, tok)
+    answers = []
+    for n in range(12):
+        # Each check counts as new (the previous one put a minute back), so each fetches.
+        for check in store.checks(a):
+            store.db["checks"].update(check["id"], {"checked_at": (
+                utcnow() - timedelta(minutes=5)).isoformat(timespec="seconds")})
+        action = "recheck" if n % 2 else "move"
+        answers.append(web.post(f"/m/{tok}/{action}", data={
+            "csrf_token": form, "new_url": site.url(f"/nowhere-{n}")}).status_code)
+    assert answers[:10].count(429) == 0 and answers[10:] == [429, 429]
+    assert site.hits("/breuken") == 5
+    busy = web.post(f"/m/{tok}/recheck", data={"csrf_token": form})
+    assert "Probeer het over een paar minuten opnieuw" in busy.get_data(as_text=True)
+    # Another material's link is not held up.
+    _, b_form = opened(web, token(db[2], "bram@school.nl"))
+    assert web.post(f"/m/{token(db[2], 'bram@school.nl')}/recheck",
+                    data={"csrf_token": b_form}).status_code == 303

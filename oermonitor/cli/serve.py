@@ -25,7 +25,8 @@ def serve_command(env: Env, host: str, port: int, threads: int) -> None:
     """
     from waitress import serve
 
-    from oermonitor.web import create_app, secret_problem
+    from oermonitor.links import secret_problem
+    from oermonitor.web import create_app
 
     settings = env.settings
     problem = secret_problem(settings)

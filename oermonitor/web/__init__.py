@@ -22,7 +22,7 @@ import jinja2
 from flask import Flask, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from oermonitor import __version__
+from oermonitor import __version__, links
 from oermonitor.errors import BadInput
 from oermonitor.notify import licence_name, long_date
 from oermonitor.settings import Settings
@@ -34,23 +34,6 @@ from oermonitor.web.maintainer import blueprint as maintainer
 from oermonitor.web.signin import blueprint as signin
 from oermonitor.web.texts import texts
 
-MIN_SECRET = 16  # characters; `secrets.token_urlsafe(32)` gives 43
-
-
-def secret_problem(settings: Settings) -> str | None:
-    """Why `serve` cannot sign links with these settings, or None."""
-    web = settings.web
-    if not web.secret_env:
-        return "[web] secret_env is empty: name the environment variable with the signing secret"
-    secret = web.secret
-    if secret is None:
-        return (f"environment variable {web.secret_env} ([web] secret_env) is not set; make a "
-                "secret with: python3 -c \"import secrets; print(secrets.token_urlsafe(32))\"")
-    if len(secret) < MIN_SECRET:
-        return (f"environment variable {web.secret_env} is too short: use at least "
-                f"{MIN_SECRET} random characters")
-    return None
-
 
 def create_app(settings: Settings, *, secret: str | None = None,
                clock: Callable[[], datetime] = utcnow) -> Flask:
@@ -58,7 +41,7 @@ def create_app(settings: Settings, *, secret: str | None = None,
     environment ([web] secret_env); without one this raises BadInput."""
     secret = secret or settings.web.secret
     if not secret:
-        raise BadInput(secret_problem(settings) or "no signing secret")
+        raise BadInput(links.secret_problem(settings) or "no signing secret")
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=_derive(secret, "flask-session"),
@@ -73,7 +56,8 @@ def create_app(settings: Settings, *, secret: str | None = None,
     app.jinja_env.undefined = jinja2.StrictUndefined
     app.jinja_env.filters["longdate"] = long_date
     app.jinja_env.filters["licence"] = licence_name
-    app.extensions["oermonitor"] = {"settings": settings, "secret": secret, "clock": clock}
+    app.extensions["oermonitor"] = {"settings": settings, "secret": secret, "clock": clock,
+                                    "throttles": {}}
     language = "en" if settings.language == "en" else "nl"
 
     @app.context_processor

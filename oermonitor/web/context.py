@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 from flask import current_app, g, render_template
 
 from oermonitor.settings import Settings
 from oermonitor.store import Store
+from oermonitor.web.throttle import Throttle
 
 ERROR_KINDS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "not_allowed",
-               413: "bad_request"}
+               413: "bad_request", 429: "busy"}
 
 
 def settings() -> Settings:
@@ -23,6 +25,16 @@ def secret() -> str:
 
 def now() -> datetime:
     return current_app.extensions["oermonitor"]["clock"]()
+
+
+def throttle(name: str, *, limit: int, seconds: float) -> Throttle:
+    """This app's rate limit called `name` (made on first use, kept for the app's life)."""
+    throttles = current_app.extensions["oermonitor"]["throttles"]
+    with _lock:
+        return throttles.setdefault(name, Throttle(limit, seconds))
+
+
+_lock = threading.Lock()
 
 
 def store() -> Store:

@@ -5,6 +5,8 @@
     POST /m/<token>/recheck       "Ik heb het aangepast"
     POST /m/<token>/move          "Het staat nu op een ander adres" (new_url)
     POST /m/<token>/release       "Ik beheer dit niet meer" (colleague, note: optional)
+    GET  /o/<token>               the colleague named: "will you take it on?"
+    POST /o/<token>/accept        they do: handed over, on to their own page
 
 After an action the browser is sent back to the page (`?done=ACTION`), so
 reloading it repeats nothing; a form that cannot be taken as it is comes back
@@ -24,7 +26,7 @@ from oermonitor.web.texts import register
 blueprint = Blueprint("maintainer", __name__)
 
 ACTIONS = links.ACTIONS  # the page's buttons, in order
-LINK_STATUS = {"invalid": 404, "expired": 410, "reassigned": 410, "gone": 410}
+LINK_STATUS = {"invalid": 404, "expired": 410, "reassigned": 410, "gone": 410, "taken": 410}
 
 
 def _material(token: str) -> dict:
@@ -41,7 +43,7 @@ def _link_error(exc: LinkError):
 def page(token: str):
     done = request.args.get("done")
     return _page(token, _material(token), request.args.get("do"),
-                 done=done if done in ACTIONS else None)
+                 done=done if done in (*ACTIONS, "accept") else None)
 
 
 def _page(token: str, material: dict, chosen: str | None, *, status: int = 200,
@@ -65,9 +67,17 @@ def confirm(token: str):
     return _back(token, "confirm")
 
 
+def _may_fetch(material: dict) -> bool:
+    """"Check again" and "new address" fetch pages: a link cannot make us hammer a site."""
+    fetches = context.throttle("maintainer-fetches", limit=10, seconds=600)
+    return fetches.allow(material["id"], context.now())
+
+
 @blueprint.post("/m/<token>/recheck")
 def recheck(token: str):
     material = _material(token)
+    if not _may_fetch(material):
+        return context.error_page(429, "busy")
     selfservice.recheck(context.store(), context.settings(), material, now=context.now())
     return _back(token, "recheck")
 
@@ -76,6 +86,8 @@ def recheck(token: str):
 def move(token: str):
     material = _material(token)
     new_url = request.form.get("new_url", "")
+    if not _may_fetch(material):
+        return context.error_page(429, "busy")
     outcome = selfservice.move(context.store(), context.settings(), material, new_url,
                                now=context.now())
     if outcome in ("moved", "proposed", "unchanged"):
@@ -91,10 +103,40 @@ def release(token: str):
     note = request.form.get("note", "")
     outcome = selfservice.release(context.store(), material, colleague_email=colleague,
                                   note=note, now=context.now())
+    if outcome == "released":
+        selfservice.offer(context.store(), context.settings(), material, now=context.now())
     if outcome in ("released", "unchanged"):
         return _back(token, "release")
     return _page(token, material, "release", status=422, error=f"release_{outcome}",
                  form={"colleague": colleague, "note": note})
+
+
+@blueprint.get("/o/<token>")
+def offer(token: str):
+    material, colleague = links.resolve_offer(context.store(), context.secret(), token,
+                                              now=context.now())
+    if selfservice.maintainer(material) == colleague:  # taken on already: their own page
+        return redirect(url_for("maintainer.page", token=_own(material, colleague)), 303)
+    page = selfservice.view(context.store(), context.settings(), material,
+                            today=context.now().date())
+    return render_template("offer.html", token=token, page=page,
+                           by=material.get("maintainer_name") or material["maintainer_email"])
+
+
+@blueprint.post("/o/<token>/accept")
+def accept(token: str):
+    material, colleague = links.resolve_offer(context.store(), context.secret(), token,
+                                              now=context.now())
+    settings, now = context.settings(), context.now()
+    selfservice.accept(context.store(), settings, material, colleague, now=now)
+    return redirect(url_for("maintainer.page", token=_own(material, colleague),
+                            done="accept") + "#result", 303)
+
+
+def _own(material: dict, colleague: str) -> str:
+    """A maintainer's link of their own, for the colleague who took the material on."""
+    return links.make_token(context.secret(), material["id"], colleague, now=context.now(),
+                            days=context.settings().web.link_days)
 
 
 def _back(token: str, action: str):
@@ -153,9 +195,10 @@ register(
         "move_taken": "Dat adres staat al als ander lesmateriaal geregistreerd. We passen "
                       "niets aan; beantwoord de e-mail, dan zoekt de coördinator het uit.",
         "release_title": "Ik beheer dit niet meer",
-        "release_text": "Dan hoort de coördinator dat dit materiaal een nieuwe beheerder "
-                        "nodig heeft. Weet je wie het kan overnemen? Vul dan het "
-                        "e-mailadres van die collega in.",
+        "release_text": "Dan krijg je er geen e-mail meer over en hoort de coördinator dat "
+                        "dit materiaal een nieuwe beheerder nodig heeft. Weet je wie het kan "
+                        "overnemen? Vul dan het e-mailadres van die collega in; die krijgt "
+                        "een e-mail met de vraag of die het wil overnemen.",
         "release_colleague": "E-mailadres van een collega (mag leeg blijven)",
         "release_note": "Toelichting voor de coördinator (mag leeg blijven)",
         "release_button": "Ik beheer dit niet meer",
@@ -165,6 +208,17 @@ register(
                     "toch houden? Beantwoord dan de e-mail van oermonitor.",
         "release_invalid_email": "Dat e-mailadres klopt niet. Laat het veld leeg als je "
                                  "niemand weet.",
+        "release_offered": "We vroegen {colleague} per e-mail of die het wil overnemen.",
+        "offer_title": "Wil je dit lesmateriaal beheren?",
+        "offer_text": "{by} beheerde dit lesmateriaal tot nu toe en noemde jou als iemand "
+                      "die het kan overnemen. Beheren betekent: af en toe nagaan of het nog "
+                      "online staat, een open licentie heeft en actueel is, en iets doen als "
+                      "oermonitor je erover mailt.",
+        "offer_button": "Ja, ik neem het over",
+        "offer_no": "Wil je het niet? Dan hoef je niets te doen: de coördinator zoekt "
+                    "iemand anders.",
+        "accept_done": "Je beheert dit lesmateriaal nu. Dank je wel! Je krijgt een e-mail "
+                       "met wat dat inhoudt.",
     },
     en={
         "m_title": "Your learning material",
@@ -216,9 +270,10 @@ register(
         "move_taken": "That address is already registered as another material. We change "
                       "nothing; reply to the email and the coordinator will sort it out.",
         "release_title": "I no longer maintain this",
-        "release_text": "Then the coordinator hears that this material needs a new "
-                        "maintainer. Do you know who could take it on? Enter that "
-                        "colleague's email address.",
+        "release_text": "Then you get no more email about it and the coordinator hears that "
+                        "this material needs a new maintainer. Do you know who could take it "
+                        "on? Enter that colleague's email address; they get an email asking "
+                        "whether they will.",
         "release_colleague": "A colleague's email address (optional)",
         "release_note": "A note for the coordinator (optional)",
         "release_button": "I no longer maintain this",
@@ -228,5 +283,16 @@ register(
                     "all? Reply to the email from oermonitor.",
         "release_invalid_email": "That email address is not right. Leave the field empty "
                                  "if you know nobody.",
+        "release_offered": "We asked {colleague} by email whether they will take it on.",
+        "offer_title": "Would you maintain this learning material?",
+        "offer_text": "{by} maintained this material up to now and mentioned you as someone "
+                      "who could take it on. Maintaining means: now and then check that it "
+                      "is still online, openly licensed and current, and act when "
+                      "oermonitor emails you about it.",
+        "offer_button": "Yes, I will take it on",
+        "offer_no": "Not for you? Then there is nothing to do: the coordinator looks for "
+                    "someone else.",
+        "accept_done": "You now maintain this learning material. Thank you! You will get an "
+                       "email about what that involves.",
     },
 )

@@ -43,6 +43,8 @@ register(
         "error_forbidden": "Deze pagina is niet voor jou bedoeld.",
         "error_not_found": "Deze pagina bestaat niet. Gebruik de link uit je e-mail.",
         "error_not_allowed": "Zo werkt deze pagina niet. Gebruik de knoppen op de pagina.",
+        "error_busy": "Dat is nu even te vaak gevraagd. Probeer het over een paar minuten "
+                      "opnieuw.",
         "error_internal": "Er ging bij ons iets mis. Probeer het later nog eens; blijft het "
                           "misgaan, beantwoord dan de e-mail van oermonitor.",
         "link_invalid": "Deze link klopt niet: misschien is hij bij het kopiëren afgebroken. "
@@ -55,6 +57,8 @@ register(
                            "beheerder. Je hoeft er niets meer mee te doen.",
         "link_gone": "Dit lesmateriaal staat niet meer in oermonitor. Je hoeft er niets "
                      "meer mee te doen.",
+        "link_taken": "Deze vraag is niet meer open: het lesmateriaal heeft inmiddels een "
+                      "beheerder. Je hoeft niets te doen.",
     },
     en={
         "site": "oermonitor",
@@ -71,6 +75,8 @@ register(
         "error_forbidden": "This page is not meant for you.",
         "error_not_found": "This page does not exist. Use the link from your email.",
         "error_not_allowed": "This page does not work that way. Use the buttons on the page.",
+        "error_busy": "That was asked a few times too often just now. Please try again in a "
+                      "few minutes.",
         "error_internal": "Something went wrong on our side. Please try again later; if it "
                           "keeps failing, reply to the email from oermonitor.",
         "link_invalid": "This link is not right: perhaps it was cut off when copied. Click "
@@ -83,5 +89,7 @@ register(
                            "maintainer. There is nothing more for you to do.",
         "link_gone": "This material is no longer in oermonitor. There is nothing more for "
                      "you to do.",
+        "link_taken": "This request is no longer open: the material has a maintainer by now. "
+                      "There is nothing for you to do.",
     },
 )
