@@ -115,6 +115,11 @@ def test_a_coordinator_signs_in_filters_and_moves_a_material(tmp_path, server, s
             page.set_viewport_size({"width": 1280, "height": 900})
             page.goto(web.url("/coordinator/"))
             shot(page, "7-overview-wide", shots)
+            page.emulate_media(media="print")  # on paper: the list, without forms
+            assert page.locator("details.filters").is_hidden()
+            assert page.locator("header.site form.signout").is_hidden()
+            assert page.locator("section.pilots").is_visible()
+            shot(page, "8-overview-print", shots)
 
         moved = store.material(breuken)
         assert moved["url"] == server.url("/breuken-nieuw")

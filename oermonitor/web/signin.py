@@ -146,6 +146,7 @@ def use(token: str):
     session.permanent = True
     session["email"] = email
     session["signed_in_at"] = context.now().isoformat()
+    log.info("%s signed in", email)
     return redirect(nxt or url_for("coordinator.overview"), 303)
 
 
