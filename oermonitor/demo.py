@@ -9,15 +9,26 @@ stale after its pilot ended, two with a licence problem, the rest fine.
 The workspace gets a settings file (`demo.toml`, loopback allowed, no politeness
 delay, mail to an `outbox/` folder), the spreadsheet (`materials.csv`) and the
 database; then the materials are registered and the job runs as cron would.
+
+With a web port (`demo --serve`), the settings get a `[web]` section for
+127.0.0.1 and a signing secret that lives only in this process, so the emails
+carry their links; `then(result)` runs while the sample site is still served
+(the CLI serves the web front door there until Ctrl-C).
 """
 
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import json
+import os
+import re
 import secrets
+import socket
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,6 +74,29 @@ programme = "Impuls Open Leermateriaal"
 [smtp]
 from = "oermonitor-demo@example.org"
 """
+WEB_TEXT = """
+[web]
+base_url = "http://127.0.0.1:{port}"   # oermonitor demo --serve answers here
+secret_env = "{secret_env}"  # set by the demo, for its own process only
+"""
+DEMO_SECRET_ENV = "OERMONITOR_DEMO_SECRET"
+LINK = re.compile(r"https?://\S+/m/\S+?\?do=confirm")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def load_site() -> dict:
@@ -180,6 +214,17 @@ class DemoResult:
     report: job.RunReport
     temporary: bool
     emails: list[Path] = field(default_factory=list)
+    base_url: str | None = None  # the web front door, with --serve
+
+    def first_link(self) -> tuple[Path, str] | None:
+        """(email file, its first "Klopt nog" link): something for a newcomer to click."""
+        for path in self.emails:
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            body = message.get_body(("plain",))
+            found = LINK.search(body.get_content()) if body else None
+            if found:
+                return path, found.group(0)
+        return None
 
 
 def prepare_workspace(keep: Path | None) -> tuple[Path, bool]:
@@ -204,14 +249,22 @@ def prepare_workspace(keep: Path | None) -> tuple[Path, bool]:
 
 
 def run_demo(keep: Path | None = None, *, language: str = "nl",
-             now: datetime | None = None, today: date | None = None) -> DemoResult:
-    """Serve the sample site, register it, run the job; returns where everything went."""
+             now: datetime | None = None, today: date | None = None,
+             web_port: int | None = None,
+             then: Callable[[DemoResult], None] | None = None) -> DemoResult:
+    """Serve the sample site, register it, run the job; returns where everything went.
+
+    `web_port`: put signed links to http://127.0.0.1:PORT in the emails (see the module
+    doc); `then(result)` is called while the sample site is still up."""
     now = now or utcnow()
     today = today or date.today()
     workspace, temporary = prepare_workspace(keep)
     settings_path = workspace / SETTINGS_NAME
-    settings_path.write_text(SETTINGS_TEXT.format(db=DB_NAME, language=language,
-                                                  outbox=OUTBOX_NAME), encoding="utf-8")
+    text = SETTINGS_TEXT.format(db=DB_NAME, language=language, outbox=OUTBOX_NAME)
+    if web_port:
+        text += WEB_TEXT.format(port=web_port, secret_env=DEMO_SECRET_ENV)
+        os.environ.setdefault(DEMO_SECRET_ENV, secrets.token_urlsafe(32))
+    settings_path.write_text(text, encoding="utf-8")
     (workspace / OUTBOX_NAME).mkdir(exist_ok=True)
     settings = load_settings(settings_path)
     site = SampleSite(today)
@@ -226,8 +279,12 @@ def run_demo(keep: Path | None = None, *, language: str = "nl",
             rows, _warnings = registry.read_csv(csv_path)  # our own sheet: no warnings
             registered = registry.register(store, rows, now).total
             report = job.run(store, settings, today=today, now=now)
-    outbox = settings.notify.outbox or workspace / OUTBOX_NAME
-    return DemoResult(workspace=workspace, settings_path=settings_path, csv_path=csv_path,
-                      outbox=outbox, registered=registered,
-                      report=report,
-                      temporary=temporary, emails=sorted(outbox.glob("*.eml")))
+        outbox = settings.notify.outbox or workspace / OUTBOX_NAME
+        result = DemoResult(workspace=workspace, settings_path=settings_path,
+                            csv_path=csv_path, outbox=outbox, registered=registered,
+                            report=report, temporary=temporary,
+                            emails=sorted(outbox.glob("*.eml")),
+                            base_url=settings.web.base_url or None)
+        if then is not None:
+            then(result)
+    return result

@@ -182,6 +182,26 @@ def _record(store: Store, settings: Settings, material: dict, result: FetchResul
     log.info("%s: %s", material["url"], facts.availability)
 
 
+def check_one(store: Store, settings: Settings, material: dict, *,
+              clock: Callable[[], datetime] = utcnow) -> dict:
+    """Check one material now, as the nightly run would (same fetcher, guard, policy and
+    bookkeeping), outside any run; returns the recorded check row. For "I fixed it"."""
+    previous = previous_facts(material, store.checks(material["id"], limit=1))
+    fetcher = Fetcher(settings)
+    try:
+        result, facts = checker.check(fetcher, material["url"], etag=material["etag"],
+                                      last_modified=material["http_last_modified"],
+                                      previous=previous)
+    finally:
+        fetcher.close()
+    now = clock()
+    failures = 0
+    if facts.availability not in SERVED:
+        failures = store.tracking(material["id"]).get("failures", 0) + 1
+    return history.record(store, material, result, facts, settings, now,
+                          next_check_at=iso(next_check(now, failures, settings.policy)))
+
+
 def next_check(now: datetime, failures: int, policy: PolicySettings) -> datetime:
     """When to check again: the normal interval, or sooner while failing (backoff)."""
     hours = policy.recheck_after_hours

@@ -44,7 +44,7 @@ AUTOMATIC = "oermonitor"
 
 KINDS = ("move", "repoint", "retire", "unretire", "reassign", "release", "proposal",
          "proposal_dismissed", "confirm", "mute", "unmute", "evergreen",
-         "review_interval", "unanswered")
+         "review_interval", "unanswered", "recheck")
 
 
 # -- moving ------------------------------------------------------------------------------
@@ -307,6 +307,8 @@ def describe(event: dict) -> str:
     if kind == "review_interval":
         return (f"review every {d['days']} days" if d.get("days")
                 else "review interval back to the default")
+    if kind == "recheck":
+        return f"checked again at the maintainer's request: {d.get('availability')}{note}"
     if kind == "unanswered":
         return (f"{d.get('maintainer')} did not respond to {d.get('reminders')} reminders: "
                 "counts as without a maintainer until handed over")

@@ -35,7 +35,7 @@ from functools import cache
 
 import jinja2
 
-from oermonitor import licences, lifecycle, localtime, policy, wording
+from oermonitor import licences, lifecycle, links, localtime, policy, report_mail, wording
 from oermonitor.errors import OperationalError
 from oermonitor.extract import platforms
 from oermonitor.mailer import Delivery, Mailer, MailerDown, build_message, one_line
@@ -53,6 +53,7 @@ from oermonitor.wording import (  # noqa: F401  (the names the templates and cal
 # `failing` (a single failed check is often transient; `broken` follows if it lasts).
 MAILED = tuple(code for code in PROBLEMS if code != "failing")
 DELIVERED = ("sent", "outbox")  # log statuses that count as "this person was told"
+COORDINATOR_ROLES = ("coordinator", report_mail.ROLE)  # a refusal there bounces no maintainer
 # Problems the coordinator resolves: listed in every summary (at the reminder cadence)
 # until they are. Maintainers hear of `moved` once (nothing to do), of `no_maintainer` never.
 COORDINATOR_MATTERS = ("moved", "no_maintainer")
@@ -137,6 +138,7 @@ class Digest:
         digest's materials share one."""
         found = {i.coordinator_name for i in self.items}
         return found.pop() if len(found) == 1 and self.role in ("maintainer", WELCOME) else None
+    actions: list[dict] = field(default_factory=list)  # coordinator: see `with_actions`
 
     @property
     def materials(self) -> list[list[DigestItem]]:
@@ -435,22 +437,58 @@ def _language(settings: Settings) -> str:
     return "en" if settings.language == "en" else "nl"
 
 
-def render(digest: Digest, settings: Settings, today: date) -> tuple[str, str, str]:
-    """(subject, text, html) for a digest, in the configured language."""
+def render(digest: Digest, settings: Settings, today: date,
+           now: datetime | None = None) -> tuple[str, str, str]:
+    """(subject, text, html) for a digest, in the configured language. With `now`, a
+    maintainer's digest carries the signed links of `links` ([web] base_url)."""
     language = _language(settings)
     context = {"digest": digest, "lang": language, "settings": settings,
                "today": today.isoformat(), "sender": parseaddr(settings.smtp.from_)[1]
-               or settings.smtp.from_, "allowed": settings.policy.allowed_licences}
-    words = _environment(False).get_template(
-        f"_welcome_{language}.j2" if digest.role == WELCOME else f"_{language}.j2"
-    ).make_module(context)
+               or settings.smtp.from_, "allowed": settings.policy.allowed_licences,
+               "links": _links(digest, settings, now),
+               "web_url": report_mail.overview_url(settings),
+               "attachment": report_mail.filename(today, language)}
+    prefix = {WELCOME: "_welcome_", report_mail.ROLE: "_report_"}.get(digest.role, "_")
+    words = _environment(False).get_template(f"{prefix}{language}.j2").make_module(context)
+    if digest.role == "coordinator" and not digest.items:  # only what maintainers did
+        words = _environment(False).get_template("_actions.j2").make_module(context)
     subject = one_line(str(words.subject(digest)), 1000)
-    if len(subject) > (SUBJECT_WIDTH if len(digest.materials) > 1 else SUBJECT_MAX):
+    if digest.role in ("maintainer", WELCOME) and len(subject) > (
+            SUBJECT_WIDTH if len(digest.materials) > 1 else SUBJECT_MAX):
         subject = one_line(str(words.subject(digest, titled=False)), 1000)  # no cut-off title
     subject = subject[:1].upper() + subject[1:]
     text = _environment(False).get_template(f"{digest.role}.txt.j2").render(context)
     html = _environment(True).get_template(f"{digest.role}.html.j2").render(context)
     return subject, text, html
+
+
+def describe(material: dict, assessment: Assessment, settings: Settings,
+             today: date) -> list[tuple[str, str, str]]:
+    """(problem, what, since) for one material's problems, worded as in the maintainer's
+    email: the self-service page tells the same story."""
+    items = [_item(material, assessment, p, "new", first_notified=None, reminders=0)
+             for p in assessment.problems
+             if p.code in MAILED and p.code not in NOT_FOR_MAINTAINERS]
+    digest = Digest((material.get("maintainer_email") or "").lower(), "maintainer", items)
+    language = _language(settings)
+    context = {"digest": digest, "lang": language, "settings": settings,
+               "today": today.isoformat(), "sender": parseaddr(settings.smtp.from_)[1]
+               or settings.smtp.from_, "allowed": settings.policy.allowed_licences}
+    words = _environment(False).get_template(f"_{language}.j2").make_module(context)
+    return [(i.problem, str(words.what(i)).strip(), str(words.since(i)).strip())
+            for i in items]
+
+
+def _links(digest: Digest, settings: Settings, now: datetime | None) -> dict:
+    """material id -> {action: signed link} for a maintainer's digest; empty without web."""
+    if digest.role != "maintainer" or now is None:
+        return {}
+    found = {}
+    for group in digest.materials:
+        made = links.material_links(settings, group[0].material_id, digest.recipient, now=now)
+        if made:
+            found[group[0].material_id] = made
+    return found
 
 
 def sender(settings: Settings, signer: str | None = None) -> str:
@@ -463,11 +501,44 @@ def sender(settings: Settings, signer: str | None = None) -> str:
 
 
 def compose(digest: Digest, settings: Settings, today: date, now: datetime) -> EmailMessage:
-    subject, text, html = render(digest, settings, today)
-    return build_message(sender=sender(settings, digest.signer), to=digest.recipient,
-                         to_name=digest.name,
-                         subject=subject, text=text, html=html, now=now,
-                         reply_to=digest.reply_to)
+    subject, text, html = render(digest, settings, today, now)
+    msg = build_message(sender=sender(settings, getattr(digest, "signer", None)), to=digest.recipient,
+                        to_name=digest.name,
+                        subject=subject, text=text, html=html, now=now,
+                        reply_to=digest.reply_to)
+    if digest.role == report_mail.ROLE:
+        msg.add_attachment(report_mail.attachment(digest, today), subtype="html",
+                           filename=report_mail.filename(today, _language(settings)))
+    return msg
+
+
+def send_offer(store: Store, settings: Settings, material: dict, colleague: str, link: str,
+               today: date, now: datetime) -> Delivery:
+    """Ask the colleague a maintainer named when letting go whether they take the material
+    on (`link`: links.offer_url). Logged like every email; raises MailerDown."""
+    language = _language(settings)
+    context = {"lang": language, "material": material, "link": link,
+               "title": one_line(material.get("title") or material.get("page_title")
+                                 or material["url"], 200),
+               "by": one_line(material.get("maintainer_name"), 100)
+               or (material.get("maintainer_email") or "").lower(),
+               "pilot": one_line(material.get("pilot"), 200)}
+    text = _environment(False).get_template("offer.txt.j2").render(context)
+    html = _environment(True).get_template("offer.html.j2").render(context)
+    subject = text.splitlines()[0]
+    body = text.split("\n", 2)[2]  # the template's first line is the subject
+    message = build_message(sender=sender(settings), to=colleague, to_name=None,
+                            subject=one_line(subject, 1000), text=body, html=html, now=now,
+                            reply_to=(material.get("coordinator_email") or None))
+    with Mailer(settings.smtp, settings.notify.outbox) as mailer:
+        delivery = mailer.deliver(message)
+    if delivery.status != "failed":
+        store.add_notifications([{
+            "run_id": None, "material_id": material["id"], "pilot_id": material.get("pilot_id"),
+            "recipient": colleague, "role": "colleague", "problem": "offer", "kind": "new",
+            "sent_at": iso(now), "day": today.isoformat(), "status": delivery.status,
+            "message_id": delivery.message_id}])
+    return delivery
 
 
 def compose_test(settings: Settings, to: str, now: datetime) -> EmailMessage:
@@ -496,6 +567,7 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
 
     Maintainers go first: an address the server refuses is marked bounced, and the
     coordinator summary of the same run then reports those materials as unreachable.
+    Last go the coordinators' periodic reports that are due (`report_mail`).
     Raises `NotifyError` (an OperationalError) when messages could not be delivered;
     everything delivered before that is logged, the rest goes out with the next run.
     """
@@ -503,8 +575,9 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
              for row in store.active_materials()]
     log = store.notifications()
     welcomes = plan_welcomes(store.pending_welcomes())
-    digests = plan(items, log, today, settings)
-    report = NotifyReport(dry_run=dry_run, planned=welcomes + digests)
+    digests = with_actions(plan(items, log, today, settings), store, log, settings)
+    reports = report_mail.due_reports(store, settings, log, today)
+    report = NotifyReport(dry_run=dry_run, planned=welcomes + digests + reports)
     if dry_run or not report.planned:
         return report
 
@@ -517,11 +590,13 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
                 items = [_bounced(row, refused[row["maintainer_email"]], now, settings, today)
                          if row.get("maintainer_email") in refused else (row, assessment)
                          for row, assessment in items]
-                digests = plan(items, log, today, settings)
+                digests = with_actions(plan(items, log, today, settings), store, log,
+                                       settings)
                 report.planned = [d for d in report.planned if d.role != "coordinator"] + \
                     [d for d in digests if d.role == "coordinator"]
             _deliver(store, mailer, report, [d for d in digests if d.role == "coordinator"],
                      settings, today, now, run_id)
+            _deliver(store, mailer, report, reports, settings, today, now, run_id)
         except MailerDown as exc:
             report.error = str(exc)
             done = {id(s.digest) for s in report.results}
@@ -534,6 +609,44 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
             f"{len(report.pending)} of {len(report.planned)} emails not delivered ({reason}); "
             f"they go out with the next run or `oermonitor notify`", report)
     return report
+
+
+# What maintainers do themselves (the links in their email) that their coordinator hears.
+MAINTAINER_ACTIONS = ("confirm", "recheck", "move", "proposal", "release", "reassign")
+ACTION = "maintainer_action"  # problem of the log rows that say a coordinator was told
+
+
+def with_actions(digests: list[Digest], store: Store, log: list[dict],
+                 settings: Settings) -> list[Digest]:
+    """Add to each pilot's coordinator summary what its maintainers did themselves since
+    the previous summary (confirmed, checked again, moved, proposed an address, let go);
+    a pilot with only such news gets a summary of its own."""
+    if not settings.notify.coordinator_summaries:
+        return digests
+    last: dict[int, str] = {}
+    for row in log:
+        if row.get("role") == "coordinator" and row.get("status") in DELIVERED \
+                and row.get("pilot_id") is not None:
+            last[row["pilot_id"]] = max(last.get(row["pilot_id"], ""), row["sent_at"] or "")
+    news: dict[int, list[dict]] = defaultdict(list)
+    for event in store.maintainer_events(MAINTAINER_ACTIONS):
+        if event["at"] > last.get(event["pilot_id"], ""):
+            news[event["pilot_id"]].append(dict(event, title=one_line(event["title"], 200),
+                                                url=one_line(event["url"], 2000)))
+    if not news:
+        return digests
+    summaries = {d.pilot_id: d for d in digests if d.role == "coordinator"}
+    for pilot in store.pilots():
+        coordinator = (pilot.get("coordinator_email") or "").lower()
+        if pilot["id"] not in news or not coordinator:
+            continue
+        digest = summaries.get(pilot["id"])
+        if digest is None:
+            digest = Digest(coordinator, "coordinator", [], pilot=one_line(pilot["name"], 200),
+                            pilot_id=pilot["id"])
+            digests.append(digest)
+        digest.actions = news[pilot["id"]]
+    return digests
 
 
 def _bounced(row: dict, reason: str, now: datetime, settings: Settings,
@@ -556,13 +669,13 @@ def _deliver(store: Store, mailer: Mailer, report: NotifyReport, digests: list[D
             continue
         with store.transaction():
             store.add_notifications(_log_rows(digest, delivery, today, now, run_id))
-            if delivery.status == "refused" and digest.role != "coordinator":
+            if delivery.status == "refused" and digest.role not in COORDINATOR_ROLES:
                 store.mark_bounced(digest.recipient, delivery.detail or "refused", now)
             if delivery.delivered and digest.role == "coordinator":
                 for item in digest.items:
                     if item.kind == "escalation":
                         lifecycle.unanswered(store, item.material_id, item.reminders, now)
-        if delivery.status == "refused" and digest.role != "coordinator":
+        if delivery.status == "refused" and digest.role not in COORDINATOR_ROLES:
             refused[digest.recipient] = delivery.detail or "refused"
     return refused
 
@@ -591,10 +704,19 @@ def send_welcomes(store: Store, settings: Settings, today: date, now: datetime, 
 
 def _log_rows(digest: Digest, delivery: Delivery, today: date, now: datetime,
               run_id: int | None) -> list[dict]:
+    if digest.role == report_mail.ROLE:
+        return report_mail.log_rows(digest, delivery.status, delivery.message_id, today,
+                                    iso(now), run_id)
     return [
         {"run_id": run_id, "material_id": item.material_id, "pilot_id": item.pilot_id,
          "recipient": digest.recipient, "role": digest.role, "problem": item.problem,
          "kind": item.kind, "sent_at": iso(now), "day": today.isoformat(),
          "status": delivery.status, "message_id": delivery.message_id}
         for item in digest.items
+    ] + [
+        {"run_id": run_id, "material_id": action["material_id"], "pilot_id": digest.pilot_id,
+         "recipient": digest.recipient, "role": digest.role, "problem": ACTION,
+         "kind": action["kind"], "sent_at": iso(now), "day": today.isoformat(),
+         "status": delivery.status, "message_id": delivery.message_id}
+        for action in digest.actions
     ]

@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from oermonitor import licences
@@ -65,6 +66,7 @@ class NotifySettings:
     coordinator_summaries: bool = True
     outbox: Path | None = None  # write .eml files here instead of sending
     programme: str = ""  # the programme the pilots belong to, named in the emails
+    coordinator_report: str = "off"  # weekly | monthly | off: the HTML report by email
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,22 @@ class RunSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    base_url: str = ""  # public address of `oermonitor serve`; empty = no links in emails
+    secret_env: str = "OERMONITOR_SECRET"  # environment variable holding the signing secret
+    link_days: int = 60  # a link in an email works this many days
+    admins: tuple[str, ...] = ()  # may sign in to the coordinator pages and see every pilot
+    session_days: int = 14  # a coordinator's sign-in lasts this many days
+
+    @property
+    def secret(self) -> str | None:
+        """The signing secret from the environment; None when unset or empty."""
+        if not self.secret_env:
+            return None
+        return os.environ.get(self.secret_env) or None
+
+
+@dataclass(frozen=True)
 class Settings:
     database: Path = Path("oermonitor.db")
     language: str = "nl"
@@ -99,6 +117,7 @@ class Settings:
     notify: NotifySettings = field(default_factory=NotifySettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     run: RunSettings = field(default_factory=RunSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     source: Path | None = None  # the file these came from, None for defaults
     warnings: tuple[str, ...] = ()
 
@@ -120,18 +139,21 @@ _SECTIONS = {
     "notify": NotifySettings,
     "smtp": SmtpSettings,
     "run": RunSettings,
+    "web": WebSettings,
 }
 # TOML key -> dataclass field where they differ (`from` is a Python keyword).
 _RENAMED = {("smtp", "from"): "from_"}
 _CHOICES = {
     ("", "language"): ("nl", "en"),
     ("smtp", "security"): ("none", "starttls", "ssl"),
+    ("notify", "coordinator_report"): ("weekly", "monthly", "off"),
 }
 _POSITIVE = {
     ("fetch", "timeout"), ("fetch", "connect_timeout"), ("fetch", "total_timeout"),
     ("fetch", "concurrency"), ("fetch", "per_host_concurrency"), ("fetch", "max_bytes"),
     ("fetch", "max_tries"), ("policy", "failures_before_broken"),
     ("notify", "remind_every_days"), ("smtp", "timeout"), ("run", "history_days"),
+    ("web", "link_days"), ("web", "session_days"),
 }
 
 
@@ -229,6 +251,11 @@ def _coerce(section: str, key: str, value, annotation: str, where: str, base: Pa
             _, addr = parseaddr(value)
             if email_problem(label, addr or value):
                 raise bad('an email address, optionally with a name: "oermonitor <x@school.nl>"')
+        if (section, key) == ("web", "base_url") and value:
+            value = value.strip().rstrip("/")
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+                raise bad('the public web address, like "https://oermonitor.school.nl"')
         return value
     if "Path" in kind:
         if not isinstance(value, str) or not value.strip():
@@ -243,6 +270,11 @@ def _coerce(section: str, key: str, value, annotation: str, where: str, base: Pa
             if unknown:
                 raise BadInput(f"{where}: {label}: {unknown[0]!r} is not a licence id or "
                                "family (for example CC-BY, CC-BY-SA, CC0, CC-BY-4.0)")
+        if (section, key) == ("web", "admins"):
+            problems = [email_problem(label, v) for v in value]
+            if any(problems):
+                raise BadInput(f"{where}: {next(p for p in problems if p)}")
+            return tuple(v.strip().lower() for v in value)
         return tuple(value)
     raise AssertionError(f"unhandled setting type {kind}")  # pragma: no cover
 

@@ -190,6 +190,19 @@ def m003_people_names(db: Database) -> None:
     db["pilots"].add_column("coordinator_name", str)
 
 
+@migrations()
+def m004_signin_links(db: Database) -> None:
+    """Sign-in links for the web pages: one row per request (kept a day, for rate limits)."""
+    db["signin_links"].create(
+        {"id": int, "email": str, "client": str, "requested_at": str,
+         "token_hash": str,  # sha256 of the link's token; null when no link was sent
+         "expires_at": str, "used_at": str},
+        pk="id",
+    )
+    db["signin_links"].create_index(["token_hash"], unique=True)
+    db["signin_links"].create_index(["requested_at"])
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -508,6 +521,24 @@ class Store:
             {"material_id": material_id, "at": iso(now), "kind": kind, "by": by,
              "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False)}).last_pk
 
+    def maintainer_events(self, kinds: Iterable[str]) -> list[dict]:
+        """Events of these kinds done by the material's maintainer themselves (or a
+        `release`, by whoever kept it then), oldest first, with the material's pilot,
+        title and address; retired materials left out."""
+        kinds = list(kinds)
+        rows = self.db.execute(f"""
+            select e.id, e.material_id, e.at, e.kind, e.by, e.detail, m.pilot_id,
+                   coalesce(m.title, m.page_title, m.url) as title, m.url
+            from events e
+            join materials m on m.id = e.material_id
+            join maintainers t on t.id = m.maintainer_id
+            where e.kind in ({", ".join("?" * len(kinds)) or "null"}) and e.by is not null
+              and (e.by = t.email or e.kind = 'release') and m.retired_at is null
+            order by e.at, e.id""", kinds)
+        columns = [c[0] for c in rows.description]
+        return [dict(row, detail=loads(row["detail"], {}))
+                for row in (dict(zip(columns, values, strict=True)) for values in rows)]
+
     def events(self, material_id: int) -> list[dict]:
         """A material's events, newest first, `detail` decoded."""
         return [dict(row, detail=loads(row["detail"], {})) for row in self.db["events"].rows_where(
@@ -571,6 +602,44 @@ class Store:
         cursor = self.db.execute(sql)
         columns = [c[0] for c in cursor.description]
         return [dict(zip(columns, values, strict=True)) for values in cursor]
+
+    # -- sign-in links (web) -------------------------------------------------------
+
+    def add_signin_request(self, email: str, client: str, now: datetime,
+                           token_hash: str | None, expires_at: datetime | None) -> None:
+        """Log one request for a sign-in link (token_hash None: no link was sent)."""
+        with self.transaction():
+            self.db.execute("delete from signin_links where requested_at < ?",
+                            [iso(now - timedelta(days=1))])
+            self.db["signin_links"].insert(
+                {"email": email, "client": client, "requested_at": iso(now),
+                 "token_hash": token_hash,
+                 "expires_at": iso(expires_at) if expires_at else None})
+
+    def signin_requests_since(self, since: datetime, *, email: str | None = None,
+                              client: str | None = None) -> int:
+        """How many sign-in links this address or client asked for since `since`."""
+        column, value = ("email", email) if email is not None else ("client", client)
+        return self.db.execute(
+            f"select count(*) from signin_links where {column} = ? and requested_at >= ?",
+            [value, iso(since)]).fetchone()[0]
+
+    def use_signin_link(self, token_hash: str, now: datetime) -> tuple[str, str | None]:
+        """Spend a sign-in link: ("ok", email) once; else ("used" | "expired" | "unknown",
+        None). Spending is one conditional update, so two clicks cannot both sign in."""
+        with self.transaction():
+            row = self.db.execute("select email, expires_at, used_at from signin_links "
+                                  "where token_hash = ?", [token_hash]).fetchone()
+            if row is None:
+                return "unknown", None
+            email, expires_at, used_at = row
+            if used_at:
+                return "used", None
+            if expires_at <= iso(now):
+                return "expired", None
+            self.db.execute("update signin_links set used_at = ? where token_hash = ? "
+                            "and used_at is null", [iso(now), token_hash])
+        return "ok", email
 
     # -- the nightly job: due selection, runs, retention ----------------------------
 

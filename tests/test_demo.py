@@ -76,3 +76,48 @@ def test_sample_site_pages_tell_the_same_story_on_any_day():
     assert body != site.response("/171001/Breuken_en_procenten")[2]
     assert len(load_site()["materials"]) == 12
     assert dutch_date(site.today, "short") == "04-05-2031"
+
+
+def test_demo_serve_answers_the_links_in_its_emails(tmp_path):
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    import requests
+
+    from tests.support import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oermonitor", "demo", "--keep", str(tmp_path / "demo"),
+         "--serve", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "Ctrl-C stops the demo" in line:
+                break
+        out = "".join(lines)
+        assert f"Web front door for the emails' links: http://127.0.0.1:{port}" in out, out
+        link = re.search(rf"http://127\.0\.0\.1:{port}/m/\S+\?do=confirm", out)[0]
+        # The link the demo suggests is in one of its emails, and the page answers it.
+        bodies = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                  .get_body(("plain",)).get_content()
+                  for p in (tmp_path / "demo" / "outbox").glob("*.eml")]
+        assert any(link in body for body in bodies)
+        page = None
+        for _ in range(100):
+            try:
+                page = requests.get(link, timeout=5)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        assert page is not None and page.status_code == 200
+        assert "Klopt nog" in page.text
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=15)
+    assert process.returncode == 0

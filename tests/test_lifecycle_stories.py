@@ -216,7 +216,7 @@ def test_bounce_shows_no_maintainer_in_summary_status_and_report(desk, server, s
 
     [summary] = smtp.to(COORDINATOR)
     body = text(summary)
-    assert "Lesmateriaal zonder beheerder" in body and "oermonitor reassign 1" in body
+    assert "Lesmateriaal zonder beheerder" in body and "een nieuwe beheerder bij het materiaal" in body
     [material] = desk.status()
     assert material["state"] == "broken"
     assert material["problems"] == ["broken", "no_maintainer"]

@@ -183,7 +183,7 @@ def test_escalation_to_the_coordinator_after_unanswered_reminders(store, smtp, t
             "nog niet opgelost." in text)
     text = bodies(summaries[2])[0]
     assert "Lesmateriaal zonder beheerder" in text
-    assert "reageerde niet op de herinneringen" in text and "oermonitor reassign 1" in text
+    assert "reageerde niet op de herinneringen" in text and "een nieuwe beheerder bij het materiaal" in text
     kinds = [(r["problem"], r["kind"]) for r in store.notifications(mid)
              if r["role"] == "coordinator"]
     assert sorted(kinds) == [("broken", "escalation"), ("broken", "new"),

@@ -1,5 +1,6 @@
 """Settings: lookup order, defaults, relative paths, warnings and one-line errors."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,23 @@ def test_smtp_from_must_be_an_address(tmp_path, sender, ok):
     else:
         with pytest.raises(BadInput, match=r"\[smtp\] from: expected an email address"):
             load_settings(path)
+
+
+def test_web_settings_have_defaults_and_checked_values(tmp_path, monkeypatch):
+    from oermonitor.settings import WebSettings
+
+    assert Settings().web == WebSettings(base_url="", secret_env="OERMONITOR_SECRET",
+                                         link_days=60, admins=(), session_days=14)
+    path = write(tmp_path / "o.toml", '[web]\nbase_url = "https://oermonitor.school.nl/"\n'
+                 'secret_env = "MY_SECRET"\nadmins = ["Ict@School.nl"]\nlink_days = 30\n')
+    web = load_settings(path).web
+    assert web.base_url == "https://oermonitor.school.nl" and web.admins == ("ict@school.nl",)
+    assert web.link_days == 30 and web.secret is None  # the secret only in the environment
+    monkeypatch.setenv("MY_SECRET", "s3cret-from-the-environment")
+    assert web.secret == "s3cret-from-the-environment"
+    for text, message in [("admins = ['nobody']", "[web] admins is not a valid email"),
+                          ("link_days = 0", "[web] link_days: expected a positive number"),
+                          ("base_url = 'oermonitor.school.nl'", "[web] base_url: expected")]:
+        bad = write(tmp_path / "bad.toml", f"[web]\n{text}\n")
+        with pytest.raises(BadInput, match=re.escape(message)):
+            load_settings(bad)

@@ -153,4 +153,5 @@ from oermonitor.cli import (  # noqa: E402,F401
     notify,
     overview,
     registry,
+    serve,
 )

@@ -19,8 +19,9 @@ import click
 from oermonitor import demo, job
 from oermonitor.cli import DATE, Env, main, pass_env, setup_logging, today_or
 from oermonitor.cli.overview import status
-from oermonitor.errors import OperationalError
+from oermonitor.errors import BadInput, OperationalError
 from oermonitor.lock import RunLock
+from oermonitor.settings import load_settings
 from oermonitor.store import utcnow
 
 PROGRESS_FROM = 20  # materials; shorter runs finish before a bar would help
@@ -120,38 +121,75 @@ def compact_command(env: Env) -> None:
                                   "replaced) instead of a new temporary folder.")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
               help="Language of the demo emails.")
+@click.option("--serve", "serve", is_flag=True,
+              help="Then keep going: serve the web front door on 127.0.0.1 so the links in "
+                   "the demo's emails work, until Ctrl-C.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, metavar="PORT",
+              help="With --serve: the port for the web front door (default: a free one).")
 @click.pass_context
-def demo_command(ctx: click.Context, keep: Path | None, lang: str) -> None:
+def demo_command(ctx: click.Context, keep: Path | None, lang: str, serve: bool,
+                 port: int) -> None:
     """The whole job offline on a bundled sample site: no network, no SMTP, no setup.
 
     Serves a dozen sample materials on 127.0.0.1, registers them from a
     spreadsheet, runs the nightly job with emails going to an outbox folder,
-    then shows the overview and where the emails are.
+    then shows the overview and where the emails are. With --serve the emails
+    carry their signed links and the web front door answers them.
     """
     outer: Env = ctx.obj
-    result = demo.run_demo(keep, language=lang)
-    config = result.settings_path
-    click.echo(f"Sample site served on 127.0.0.1; {result.registered} materials registered "
-               f"from {result.csv_path}")
-    click.echo(result.report.summary_line())
-    click.echo()
-    # The overview exactly as `oermonitor status` prints it for the demo's settings.
-    ctx.obj = Env(str(config), None, outer.verbose)
-    try:
-        ctx.invoke(status)
-    finally:
-        ctx.obj.close()
-        ctx.obj = outer
-    click.echo()
-    if result.emails:
-        click.echo(f"Emails written instead of sent ({len(result.emails)}):")
-        for path in result.emails:
-            click.echo(f"  {path}")
-    else:
-        click.echo("No emails were due.")
-    click.echo()
-    kept = " (a temporary folder; use --keep DIR to choose one)" if result.temporary else ""
-    click.echo(f"Workspace: {result.workspace}{kept}")
-    click.echo(f"Look further: oermonitor --config {config} show ID")
-    click.echo(f"              oermonitor --config {config} report --html "
-               f"{result.workspace / 'overview.html'}")
+
+    def tell(result: demo.DemoResult) -> None:
+        config = result.settings_path
+        click.echo(f"Sample site served on 127.0.0.1; {result.registered} materials "
+                   f"registered from {result.csv_path}")
+        click.echo(result.report.summary_line())
+        click.echo()
+        # The overview exactly as `oermonitor status` prints it for the demo's settings.
+        ctx.obj = Env(str(config), None, outer.verbose)
+        try:
+            ctx.invoke(status)
+        finally:
+            ctx.obj.close()
+            ctx.obj = outer
+        click.echo()
+        if result.emails:
+            click.echo(f"Emails written instead of sent ({len(result.emails)}):")
+            for path in result.emails:
+                click.echo(f"  {path}")
+        else:
+            click.echo("No emails were due.")
+        click.echo()
+        kept = " (a temporary folder; use --keep DIR to choose one)" if result.temporary else ""
+        click.echo(f"Workspace: {result.workspace}{kept}")
+        click.echo(f"Look further: oermonitor --config {config} show ID")
+        click.echo(f"              oermonitor --config {config} report --html "
+                   f"{result.workspace / 'overview.html'}")
+        if not serve:
+            click.echo("Add --serve to click the links in the emails (the teachers' pages).")
+
+    def front_door(result: demo.DemoResult) -> None:
+        tell(result)
+        click.echo()
+        click.echo(f"Web front door for the emails' links: {result.base_url}")
+        first = result.first_link()
+        if first:
+            click.echo(f"Try it: the first 'Klopt nog' link in {first[0].name}:")
+            click.echo(f"  {first[1]}")
+        click.echo("Ctrl-C stops the demo.")
+        from waitress import serve as waitress_serve
+
+        from oermonitor.web import create_app
+        app = create_app(load_settings(result.settings_path))
+        try:
+            waitress_serve(app, host="127.0.0.1", port=web_port, threads=4,
+                           ident="oermonitor", _quiet=True)
+        except KeyboardInterrupt:
+            click.echo("Demo stopped.")
+
+    web_port = (port or demo.free_port()) if serve else None
+    if web_port and not demo.port_is_free(web_port):
+        raise BadInput(f"--port {web_port}: something else listens there; pick another")
+    result = demo.run_demo(keep, language=lang, web_port=web_port,
+                           then=front_door if serve else None)
+    if not serve:
+        tell(result)

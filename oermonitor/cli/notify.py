@@ -93,6 +93,9 @@ def _print(report: notify.NotifyReport, preview: bool, settings, day: date) -> N
 
 
 def _describe(digest: notify.Digest) -> str:
+    if digest.role == "coordinator_report":
+        return (f"report for coordinator {digest.recipient} "
+                f"({', '.join(digest.pilot_names)}): {len(digest.records)} materials")
     count = len(digest.materials)
     what = f"{count} material" + ("" if count == 1 else "s")
     if digest.role == "coordinator":
