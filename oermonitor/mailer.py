@@ -8,7 +8,6 @@ cleaned one-line values, so text from crawled pages can never add a header.
 
 from __future__ import annotations
 
-import os
 import re
 import smtplib
 import ssl
@@ -19,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
+from oermonitor import files
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.settings import SmtpSettings
 
@@ -154,6 +154,11 @@ class Mailer:
                 raise BadInput(f"[smtp] password_env: environment variable "
                                f"{s.password_env or '(not set)'} holds no password for "
                                f"user {s.username}")
+            if s.security == "none" and not s.allow_plaintext_login:
+                raise BadInput(f"[smtp] username is set but security = \"none\": the password "
+                               f"would cross the network unencrypted to {s.host}:{s.port}; use "
+                               f"security = \"starttls\" or \"ssl\" (or, for a server on this "
+                               f"machine, set allow_plaintext_login = true)")
         context = ssl.create_default_context()
         try:
             if s.security == "ssl":
@@ -184,7 +189,8 @@ class Mailer:
         return conn
 
     def _write(self, msg: EmailMessage, recipient: str) -> Path:
-        """Write the message as an .eml file atomically (a reader never sees half a file)."""
+        """Write the message as an .eml file atomically (a reader never sees half a file;
+        a symlink planted in the outbox is never followed)."""
         assert self.outbox is not None
         try:
             self.outbox.mkdir(parents=True, exist_ok=True)
@@ -194,9 +200,7 @@ class Mailer:
             while path is None or path.exists():  # earlier runs may have used the numbers
                 self._count += 1
                 path = self.outbox / f"{stamp}-{self._count:03d}-{safe}.eml"
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(bytes(msg))
-            os.replace(tmp, path)
+            files.write_atomic(path, bytes(msg))
         except OSError as exc:
             raise MailerDown(f"outbox {self.outbox}: cannot write ({exc.strerror})") from None
         return path

@@ -69,6 +69,7 @@ class SmtpSettings:
     username: str = ""
     password_env: str = ""  # name of the environment variable that holds the password
     timeout: float = 30.0
+    allow_plaintext_login: bool = False  # log in even with security = "none"
 
     @property
     def password(self) -> str | None:
