@@ -17,6 +17,7 @@ from datetime import date, datetime
 from oermonitor import policy
 from oermonitor.errors import BadInput
 from oermonitor.models import SERVED, Facts, FetchResult
+from oermonitor.settings import MAX_DAYS as MAX_REVIEW_DAYS
 from oermonitor.settings import Settings
 from oermonitor.store import Store, iso, loads
 
@@ -129,4 +130,6 @@ def set_evergreen(store: Store, material: dict, evergreen: bool) -> None:
 
 def set_review_interval(store: Store, material: dict, days: int | None) -> None:
     """Its own review interval instead of [policy] stale_after_days (None: the default)."""
+    if days is not None and not 1 <= days <= MAX_REVIEW_DAYS:
+        raise BadInput(f"review interval: expected 1 to {MAX_REVIEW_DAYS} days, got {days}")
     store.update_material(material["id"], {"review_interval_days": days})

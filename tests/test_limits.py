@@ -1,0 +1,52 @@
+"""Absurd settings and values are refused where they come in, and never break a command."""
+
+from __future__ import annotations
+
+import pytest
+
+from oermonitor.errors import BadInput
+from oermonitor.settings import load_settings
+from oermonitor.store import Store
+from tests.test_status_cli import recent_material, run, status_json
+
+
+@pytest.mark.parametrize("line", [
+    "[fetch]\ntimeout = nan", "[fetch]\ntimeout = inf", "[fetch]\ntotal_timeout = -inf",
+    "[fetch]\nconcurrency = 1e9", "[fetch]\nconcurrency = 1000000000",
+    "[fetch]\nmax_bytes = 100000000000", "[fetch]\nper_host_delay = 1e300",
+    "[policy]\nstale_after_days = 99999999999", "[policy]\ngrace_days = nan",
+    "[policy]\nrecheck_after_hours = inf", "[notify]\nremind_every_days = 1e12",
+    "[smtp]\nport = 70000", "[run]\nmax_duration = inf", "[run]\nhistory_days = 1e10",
+])
+def test_out_of_range_settings_are_refused_at_load_naming_file_and_key(tmp_path, line):
+    path = tmp_path / "o.toml"
+    path.write_text(line + "\n", encoding="utf-8")
+    section, key = line[1:].split("]\n")[0], line.split("\n")[1].split(" =")[0]
+    with pytest.raises(BadInput) as caught:
+        load_settings(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: [{section}] {key}: expected a ")
+    assert "\n" not in message
+
+
+def test_sane_settings_at_the_edges_still_load(tmp_path):
+    path = tmp_path / "o.toml"
+    path.write_text("[fetch]\nconcurrency = 256\ntimeout = 3600\n[policy]\n"
+                    "stale_after_days = 36500\n[smtp]\nport = 587\n", encoding="utf-8")
+    settings = load_settings(path)
+    assert settings.fetch.concurrency == 256 and settings.policy.stale_after_days == 36500
+
+
+def test_review_every_refuses_an_absurd_interval_and_status_keeps_working(tmp_path):
+    path, mid = recent_material(tmp_path)
+    result = run(path, "review-every", str(mid), "99999999999")
+    assert result.exit_code in (1, 2) and "Traceback" not in result.output
+    assert status_json(path)[0]["state"] == "stale"
+    # A database written before this check still works for everyone.
+    with Store.open(path) as store:
+        store.update_material(mid, {"review_interval_days": 99999999999})
+    (record,) = status_json(path)
+    assert record["state"] == "ok"
+    assert run(path, "status").exit_code == 0
+    assert run(path, "show", str(mid)).exit_code == 0
+    assert run(path, "report", "--html", str(tmp_path / "r.html")).exit_code == 0
