@@ -20,6 +20,7 @@ from pathlib import Path
 
 from oermonitor import files
 from oermonitor.errors import BadInput, OperationalError
+from oermonitor.safetext import without_controls
 from oermonitor.settings import SmtpSettings
 
 
@@ -47,8 +48,9 @@ class Delivery:
 
 
 def one_line(text: str | None, limit: int = 300) -> str:
-    """Collapse all whitespace (newlines included) to single spaces and cap the length."""
-    text = " ".join(str(text or "").split())
+    """Collapse all whitespace (newlines included) to single spaces, drop control and
+    bidi override characters, and cap the length."""
+    text = without_controls(" ".join(str(text or "").split()), keep_lines=False)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -72,9 +74,10 @@ def build_message(*, sender: str, to: str, to_name: str | None, subject: str, te
     msg["Message-ID"] = make_msgid("oermonitor", domain=one_line(domain))
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
     msg["X-Auto-Response-Suppress"] = "All"
-    msg.set_content(text)
+    # Page titles and spreadsheet cells end up in the text: no controls, no bidi tricks.
+    msg.set_content(without_controls(text))
     if html is not None:
-        msg.add_alternative(html, subtype="html")
+        msg.add_alternative(without_controls(html), subtype="html")
     return msg
 
 

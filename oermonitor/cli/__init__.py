@@ -19,6 +19,7 @@ import click
 
 from oermonitor import __version__
 from oermonitor.errors import BadInput, OperationalError
+from oermonitor.safetext import for_terminal
 from oermonitor.settings import Settings, load_settings
 from oermonitor.store import Store, utcnow
 
@@ -81,7 +82,7 @@ class Group(click.Group):
 def echo_error(exc: Exception) -> None:
     """One `error: ...` line per line of the message (several bad rows, one per line)."""
     for line in str(exc).splitlines() or [type(exc).__name__]:
-        click.echo(f"error: {line}", err=True)
+        click.echo(f"error: {for_terminal(line)}", err=True)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,11 +110,23 @@ def setup_logging(verbose: int, log_file: Path | None = None) -> None:
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler: logging.Handler = (logging.FileHandler(log_file, encoding="utf-8") if log_file
                                 else logging.StreamHandler(sys.stderr))
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("oermonitor")
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+class SafeFormatter(logging.Formatter):
+    """Log lines name URLs and server answers: no control character reaches a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return for_terminal(super().format(record), keep_lines=True)
+
+
+def say(text: str = "", **kwargs) -> None:
+    """`click.echo` for plain text that may hold outside text (no styling in it)."""
+    click.echo(for_terminal(text, keep_lines=True), **kwargs)
 
 
 pass_env = click.make_pass_decorator(Env)

@@ -10,6 +10,7 @@ from oermonitor import checker, scheduler
 from oermonitor.cli import main, pass_env
 from oermonitor.errors import BadInput
 from oermonitor.fetch import Fetcher
+from oermonitor.safetext import for_terminal
 
 LABELS = (
     ("final_url", "final URL"), ("status_code", "HTTP status"), ("error", "detail"),
@@ -63,6 +64,7 @@ def _show(record: dict, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False))
         return
+    record = for_terminal(record)
     click.echo(record["url"])
     click.echo(f"  {'availability':<14}{record['availability']}")
     for key, label in LABELS:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from oermonitor import registry
-from oermonitor.cli import main, pass_env
+from oermonitor.cli import main, pass_env, say
+from oermonitor.safetext import for_terminal
 from oermonitor.store import utcnow
 
 
@@ -26,7 +27,7 @@ def import_(env, csv_file: str, dry_run: bool) -> None:
     rows, warnings = registry.read_csv(csv_file)
     summary = registry.register(store, rows, utcnow(), dry_run=dry_run)
     for warning in warnings + summary.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {for_terminal(warning)}", err=True)
     prefix = "dry run, nothing written: would have " if dry_run else ""
     click.echo(f"{csv_file}: {prefix}added {summary.added}, updated {summary.updated}, "
                f"unchanged {summary.unchanged} ({summary.total} materials)")
