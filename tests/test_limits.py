@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from oermonitor import job
 from oermonitor.errors import BadInput
 from oermonitor.settings import load_settings
-from oermonitor.store import Store
+from oermonitor.store import Store, utcnow
+from tests.test_job import TODAY, setup
 from tests.test_status_cli import recent_material, run, status_json
 
 
@@ -50,3 +52,21 @@ def test_review_every_refuses_an_absurd_interval_and_status_keeps_working(tmp_pa
     assert run(path, "status").exit_code == 0
     assert run(path, "show", str(mid)).exit_code == 0
     assert run(path, "report", "--html", str(tmp_path / "r.html")).exit_code == 0
+
+
+def test_huge_page_strings_are_capped_before_they_are_stored(server, tmp_path):
+    title = "Breuken " + "x" * 5_000_000
+    url = server.route("/big", f"<html><head><title>{title}</title></head><body><p>Les</p>"
+                               "</body></html>",
+                       headers={"ETag": '"' + "e" * 5000 + '"'})
+    loop = server.route("/loop", status=301, headers={"Location": "/loop?" + "a" * 6000})
+    server.route("/loop?" + "a" * 6000, status=301, headers={"Location": "/loop"})
+    _, settings, store = setup(tmp_path, [url, loop], "[run]\nmax_duration = 0")
+    with store:
+        job.run(store, settings, today=TODAY, now=utcnow())
+        rows = {m["url"]: m for m in store.materials_view()}
+        big = store.checks(rows[url]["id"])[0]
+        assert big["title"].startswith("Breuken xxx") and len(big["title"]) <= 500
+        assert rows[url]["page_title"] == big["title"] and rows[url]["etag"] is None
+        for check in store.checks(rows[loop]["id"]):
+            assert len(check["error"] or "") <= 500 and len(check["final_url"] or "") <= 2000
