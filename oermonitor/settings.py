@@ -81,6 +81,7 @@ class SmtpSettings:
 class RunSettings:
     max_duration: float = 0.0  # seconds; 0 = no budget
     history_days: int = 400  # check history older than this is compacted
+    extract_cpu_seconds: float = 5.0  # processor time to read one page; then it is an error
     log_file: Path | None = None
 
 

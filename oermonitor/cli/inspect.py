@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
-from oermonitor import checker, scheduler
+from oermonitor import checker, scheduler, workers
 from oermonitor.cli import main, pass_env
 from oermonitor.errors import BadInput
 from oermonitor.fetch import Fetcher
@@ -39,7 +40,7 @@ def inspect(env, urls: tuple[str, ...], as_json: bool, timeout: float | None) ->
     shown = 0
 
     def work(index: int):
-        return checker.check(fetcher, urls[index], timeout=timeout)
+        return checker.check(fetcher, urls[index], timeout=timeout, extractor=pool.extract)
 
     def done(index: int, outcome) -> None:
         nonlocal shown
@@ -48,7 +49,10 @@ def inspect(env, urls: tuple[str, ...], as_json: bool, timeout: float | None) ->
             _show(records.pop(shown), as_json)
             shown += 1
 
-    with Fetcher(settings) as fetcher:
+    # Pages are read in worker processes under a CPU deadline, forked before any thread.
+    with workers.ExtractPool(min(os.cpu_count() or 1, settings.fetch.concurrency, len(urls)),
+                             cpu_seconds=settings.run.extract_cpu_seconds) as pool, \
+            Fetcher(settings) as fetcher:
         report = scheduler.run_all(
             range(len(urls)), url_of=lambda index: urls[index], work=work,
             concurrency=settings.fetch.concurrency, per_host_delay=settings.fetch.per_host_delay,
