@@ -47,6 +47,7 @@ from oermonitor import __version__, guard
 from oermonitor.models import FetchResult
 from oermonitor.robots import MAX_ROBOTS_BYTES, RobotsCache
 from oermonitor.settings import Settings
+from oermonitor.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,10 @@ class _Failure:
     retryable: bool = False
 
 
+_TOO_LATE = _Failure("timeout", "no complete answer within the time limit per URL",
+                     retryable=True)
+
+
 @dataclass
 class _Response:
     """A response whose body has been read (up to the cap)."""
@@ -121,8 +126,10 @@ class Fetcher:
             "Accept-Language": "nl,en;q=0.8",
         })
         pool = self.settings.concurrency + 4
-        adapter = guard.PinnedAdapter(self.resolver, pool_connections=max(16, pool),
-                                      pool_maxsize=pool, max_retries=0)
+        self.watchdog = Watchdog()
+        adapter = guard.PinnedAdapter(self.resolver, self.watchdog,
+                                      pool_connections=max(16, pool), pool_maxsize=pool,
+                                      max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.robots = (RobotsCache(self._fetch_robots, self.user_agent)
@@ -130,6 +137,7 @@ class Fetcher:
 
     def close(self) -> None:
         self.session.close()
+        self.watchdog.close()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -255,19 +263,23 @@ class Fetcher:
             return _Failure("timeout", "no complete answer within the time limit per URL")
         timeouts = (min(self.settings.connect_timeout, read_timeout, remaining),
                     min(read_timeout, remaining))
-        try:
-            response = self.session.get(url, headers=headers, stream=True,
-                                        allow_redirects=False, timeout=timeouts)
-        except requests.RequestException as exc:
-            return _failure_from(exc, timeouts)
-        if not 200 <= response.status_code < 300:
-            max_bytes = min(max_bytes, DRAIN_LIMIT)  # only the status matters; keep the connection
-        try:
-            body, truncated = read_capped(response.raw, max_bytes, deadline)
-        except (requests.RequestException, Urllib3Error, OSError) as exc:
-            return _failure_from(exc, timeouts)
-        finally:
-            response.close()
+        # The deadline holds from connect to last byte: status line and headers too.
+        with self.watchdog.deadline(deadline) as timer:
+            try:
+                response = self.session.get(url, headers=headers, stream=True,
+                                            allow_redirects=False, timeout=timeouts)
+            except requests.RequestException as exc:
+                return _TOO_LATE if timer.fired else _failure_from(exc, timeouts)
+            if not 200 <= response.status_code < 300:
+                max_bytes = min(max_bytes, DRAIN_LIMIT)  # only the status matters
+            try:
+                body, truncated = read_capped(response.raw, max_bytes, deadline)
+            except (requests.RequestException, Urllib3Error, OSError) as exc:
+                return _TOO_LATE if timer.fired else _failure_from(exc, timeouts)
+            finally:
+                response.close()
+            if timer.fired:  # cut short: what was read is not the whole answer
+                return _TOO_LATE
         return _Response(url, response.status_code,
                          {k.lower(): v for k, v in response.headers.items()},
                          body, truncated, datetime.now(UTC))

@@ -141,9 +141,14 @@ class Resolver:
 
 
 class _PinnedMixin:
-    """Connects to the resolver's checked addresses, keeping `host` for Host/SNI/cert."""
+    """Connects to the resolver's checked addresses, keeping `host` for Host/SNI/cert.
+
+    With a `watchdog` (see `oermonitor.watchdog`), every socket is handed to it when
+    it is connected or reused, so a deadline can end the exchange at any byte.
+    """
 
     resolver: Resolver
+    watchdog = None
 
     def _new_conn(self) -> socket.socket:
         try:
@@ -153,14 +158,23 @@ class _PinnedMixin:
         error: Exception = NewConnectionError(self, f"no address for {self.host}")
         for address in addresses:
             try:
-                return create_connection((address, self.port), self.timeout,
+                sock = create_connection((address, self.port), self.timeout,
                                          source_address=self.source_address,
                                          socket_options=self.socket_options)
             except TimeoutError:
                 error = ConnectTimeoutError(self, f"connection to {self.host} timed out")
             except OSError as exc:
                 error = NewConnectionError(self, f"failed to connect: {exc}")
+            else:
+                if self.watchdog is not None:
+                    self.watchdog.watch(sock)
+                return sock
         raise error
+
+    def request(self, *args, **kwargs):
+        if self.sock is not None and self.watchdog is not None:  # a reused connection
+            self.watchdog.watch(self.sock)
+        return super().request(*args, **kwargs)
 
     def getresponse(self):
         # Acknowledge the response's first segment at once. Servers that write the
@@ -176,11 +190,10 @@ class _PinnedMixin:
 class PinnedAdapter(HTTPAdapter):
     """A requests adapter whose connections go only to addresses `resolver` approved."""
 
-    def __init__(self, resolver: Resolver, **kwargs):
-        connection = type("PinnedHTTPConnection", (_PinnedMixin, HTTPConnection),
-                          {"resolver": resolver})
-        tls_connection = type("PinnedHTTPSConnection", (_PinnedMixin, HTTPSConnection),
-                              {"resolver": resolver})
+    def __init__(self, resolver: Resolver, watchdog=None, **kwargs):
+        extra = {"resolver": resolver, "watchdog": watchdog}
+        connection = type("PinnedHTTPConnection", (_PinnedMixin, HTTPConnection), extra)
+        tls_connection = type("PinnedHTTPSConnection", (_PinnedMixin, HTTPSConnection), extra)
         self._pool_classes = {
             "http": type("PinnedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": connection}),
             "https": type("PinnedHTTPSPool", (HTTPSConnectionPool,),
