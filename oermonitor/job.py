@@ -51,6 +51,7 @@ class RunReport:
     due: int = 0
     checked: int = 0
     postponed: int = 0  # due but not started: the time budget ran out
+    abandoned: int = 0  # running when the time budget ran out: nothing recorded
     availability: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)  # internal failures, per material
     emails: int = 0
@@ -62,6 +63,7 @@ class RunReport:
 
     def to_dict(self) -> dict:
         return {"due": self.due, "checked": self.checked, "postponed": self.postponed,
+                "abandoned": self.abandoned,
                 "availability": dict(self.availability), "errors": self.errors,
                 "emails": self.emails, "notify_error": self.notify_error,
                 "compacted": self.compacted, "elapsed": round(self.elapsed, 1)}
@@ -73,6 +75,8 @@ class RunReport:
         parts = [f"run {self.run_id}: {self.checked} checked" + (f" ({counts})" if counts else "")]
         if self.postponed:
             parts.append(f"{self.postponed} postponed (time budget)")
+        if self.abandoned:
+            parts.append(f"{self.abandoned} abandoned unfinished (time budget)")
         if self.errors:
             parts.append(f"{len(self.errors)} internal errors")
         if self.notify_error:
@@ -93,8 +97,9 @@ def run(store: Store, settings: Settings, *, today: date, now: datetime,
         clock: Callable[[], datetime] = utcnow) -> RunReport:
     """One run of the job. `now` selects what is due; `clock` stamps each check.
 
-    `max_duration` (seconds; default `settings.run.max_duration`, 0 = none) stops
-    starting new checks once spent. An SMTP failure is reported in
+    `max_duration` (seconds; default `settings.run.max_duration`, 0 = none) bounds
+    the checking: once spent, no check starts and the checks in flight are
+    abandoned (nothing is recorded for them; they stay due). An SMTP failure is reported in
     `notify_error` after everything else was recorded; the caller decides the
     exit code. `dry_run` still checks and records the checks (they are facts),
     but sends nothing, records nothing as sent and does not compact.
@@ -165,9 +170,10 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
         extract_pool.close()
     report.errors = [f"{m['url']}: {exc!r}" for m, exc in schedule.failed]
     report.postponed = len(schedule.not_started)
-    if report.postponed:
+    report.abandoned = len(schedule.abandoned)
+    if report.postponed or report.abandoned:
         log.info("time budget spent: %d due materials postponed to the next run",
-                    report.postponed)
+                 report.postponed + report.abandoned)
 
 
 def _record(store: Store, settings: Settings, material: dict, result: FetchResult,

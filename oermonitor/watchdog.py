@@ -71,7 +71,9 @@ class Watchdog:
         except OSError:
             return
         with self._cond:
-            if self._closed:
+            if self._closed:  # the run stopped: an abandoned exchange gets no further
+                with contextlib.suppress(OSError):
+                    dup.shutdown(socket.SHUT_RDWR)
                 dup.close()
                 return
             timer.sockets.append(dup)
@@ -85,8 +87,12 @@ class Watchdog:
             self._cond.notify()
 
     def close(self) -> None:
+        """Stop watching; exchanges still running are cut off now (they were abandoned)."""
         with self._cond:
             self._closed = True
+            for timer in self._timers:
+                self._fire(timer)
+            self._timers.clear()
             self._cond.notify()
 
     def _run(self) -> None:
