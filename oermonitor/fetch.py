@@ -450,6 +450,8 @@ def decode(body: bytes, charset: str | None, *, is_html: bool, truncated: bool =
     Valid UTF-8 is taken as UTF-8 before any statistical guess: on short pages
     the guessers readily call Dutch text in UTF-8 Korean.
     """
+    if not body:  # nothing to decode (and nothing for the sniffer to warn about)
+        return ""
     if truncated:
         body = _drop_partial_utf8(body)
     _, bom = EncodingDetector.strip_byte_order_mark(body)
