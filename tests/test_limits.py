@@ -70,3 +70,31 @@ def test_huge_page_strings_are_capped_before_they_are_stored(server, tmp_path):
         assert rows[url]["page_title"] == big["title"] and rows[url]["etag"] is None
         for check in store.checks(rows[loop]["id"]):
             assert len(check["error"] or "") <= 500 and len(check["final_url"] or "") <= 2000
+
+
+def test_import_lists_at_most_fifty_bad_rows_then_a_count_and_leaves_no_database(tmp_path):
+    from click.testing import CliRunner
+
+    from oermonitor.cli import main
+
+    sheet = tmp_path / "m.csv"
+    long_url = "https://example.org/" + "a" * 2100
+    sheet.write_text("url,maintainer_email,pilot\n" + f"{long_url},a@school.nl,P\n"
+                     + "".join(f"geen-url-{i},a@school.nl,P\n" for i in range(500)),
+                     encoding="utf-8")
+    db = tmp_path / "nieuw.db"
+    for extra in ((), ("--dry-run",)):
+        result = CliRunner().invoke(main, ["--db", str(db), "import", str(sheet), *extra])
+        assert result.exit_code == 1
+        lines = result.stderr.splitlines()
+        assert len(lines) == 52 and all(line.startswith("error: ") for line in lines)
+        assert "m.csv:2: url is longer than 2,000 characters" in lines[0]
+        assert len(lines[0]) < 300
+        assert lines[-2].endswith("... and 451 more")
+        assert lines[-1].endswith("501 invalid row(s); nothing imported")
+        assert not db.exists() and not list(tmp_path.glob("nieuw.db*"))
+    sheet.write_text("url,maintainer_email,pilot\nhttps://example.org/a,a@school.nl,P\n",
+                     encoding="utf-8")
+    result = CliRunner().invoke(main, ["--db", str(db), "import", "--dry-run", str(sheet)])
+    assert result.exit_code == 0 and "would have added 1" in result.output
+    assert not db.exists()

@@ -23,8 +23,11 @@ def import_(env, csv_file: str, dry_run: bool) -> None:
     by URL, so importing the same file again changes nothing. If any row is
     invalid, every problem is listed as FILE:LINE and nothing is written.
     """
-    store = env.store  # settings and database problems come before the file's
+    if env.settings.database.exists():
+        env.store  # noqa: B018 - database problems come before the file's
+    # A refused file or a dry run leaves no new database file behind.
     rows, warnings = registry.read_csv(csv_file)
+    store = env.reader if dry_run else env.store
     summary = registry.register(store, rows, utcnow(), dry_run=dry_run)
     for warning in warnings + summary.warnings:
         say(f"warning: {for_terminal(warning)}", err=True)
