@@ -132,9 +132,12 @@ class ExtractPool:
 
     def _add(self, worker: _Worker) -> None:
         with self._ready:
-            self._all.add(worker)
-            self._idle.append(worker)
-            self._ready.notify()
+            if not self._closed:
+                self._all.add(worker)
+                self._idle.append(worker)
+                self._ready.notify()
+                return
+        worker.stop()  # closed while it started
 
     def _take(self) -> _Worker:
         """An idle, live worker (one that died while idle is replaced first)."""
