@@ -98,3 +98,18 @@ def test_import_lists_at_most_fifty_bad_rows_then_a_count_and_leaves_no_database
     result = CliRunner().invoke(main, ["--db", str(db), "import", "--dry-run", str(sheet)])
     assert result.exit_code == 0 and "would have added 1" in result.output
     assert not db.exists()
+
+
+@pytest.mark.parametrize("args", [
+    ("inspect", "--timeout", "nan", "http://127.0.0.1/"),
+    ("inspect", "--timeout", "inf", "http://127.0.0.1/"),
+    ("run", "--max-duration", "nan"), ("run", "--max-duration", "inf"),
+])
+def test_absurd_numbers_on_the_command_line_are_refused(tmp_path, args):
+    from click.testing import CliRunner
+
+    from oermonitor.cli import main
+
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "o.db"), *args])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"error: {args[1]}: expected")

@@ -33,8 +33,9 @@ def inspect(env, urls: tuple[str, ...], as_json: bool, timeout: float | None) ->
     Nothing is written to the database. Problems found are findings: the exit
     code is 0 also when a URL is broken.
     """
-    if timeout is not None and timeout <= 0:
-        raise BadInput(f"--timeout: expected a positive number of seconds, got {timeout:g}")
+    if timeout is not None and not 0 < timeout <= 3600:  # also refuses nan and inf
+        raise BadInput(f"--timeout: expected a number of seconds from 0 to 3600, "
+                       f"got {timeout:g}")
     settings = env.settings
     records: dict[int, dict] = {}
     shown = 0
