@@ -113,3 +113,15 @@ def test_absurd_numbers_on_the_command_line_are_refused(tmp_path, args):
     result = CliRunner().invoke(main, ["--db", str(tmp_path / "o.db"), *args])
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith(f"error: {args[1]}: expected")
+
+
+def test_the_html_report_follows_the_umask_like_every_other_file(tmp_path):
+    import os
+
+    path, _ = recent_material(tmp_path)
+    old = os.umask(0o027)
+    try:
+        assert run(path, "report", "--html", str(tmp_path / "r.html")).exit_code == 0
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "r.html").st_mode & 0o777 == 0o640
