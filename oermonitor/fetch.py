@@ -77,9 +77,9 @@ def user_agent(contact: str = "") -> str:
     return f"{base} (+{contact})" if contact.strip() else base
 
 
-class _Session(requests.Session):
-    """Redirects are followed by `Fetcher` itself, hop by hop. requests would still read
-    each Location for its own use, and fail on one that is not UTF-8."""
+class Session(requests.Session):
+    """For callers that follow redirects themselves, hop by hop: requests would still
+    read each Location for its own use, and fail on one that is not UTF-8."""
 
     def get_redirect_target(self, resp):
         return None
@@ -118,7 +118,7 @@ class Fetcher:
         self.user_agent = user_agent(self.settings.contact)
         self.resolver = resolver or guard.Resolver(settings.allow_private_networks)
         self._random = random.Random()
-        self.session = _Session()
+        self.session = Session()
         self.session.trust_env = False  # no proxies/netrc from the environment: we pin addresses
         self.session.headers.update({
             "User-Agent": self.user_agent,

@@ -58,3 +58,21 @@ def test_the_connection_after_a_cut_is_fresh_and_the_next_url_is_fine(server):
         assert fetcher.fetch(server.url("/drip")).availability == "timeout"
         result = fetcher.fetch(fine)
     assert result.availability == "ok" and "Traag" in result.text
+
+
+def test_a_dripping_catalogue_ends_an_edurep_import_at_the_deadline(server, tmp_path):
+    from click.testing import CliRunner
+
+    from oermonitor.cli import main
+
+    endpoint = server.route("/sru", handler=dripping(0, 0.25))
+    config = tmp_path / "o.toml"
+    config.write_text('database = "oer.db"\n[fetch]\nallow_private_networks = true\n'
+                      "max_tries = 1\ntimeout = 3\ntotal_timeout = 1.5\n", encoding="utf-8")
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["--config", str(config), "edurep", "import",
+                                       "--query", "x", "--pilot", "P", "--maintainer",
+                                       "a@school.nl", "--endpoint", endpoint])
+    assert result.exit_code == 3, result.output
+    assert "no complete answer within 1.5 s" in result.stderr
+    assert time.monotonic() - started < 6
