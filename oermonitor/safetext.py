@@ -57,6 +57,15 @@ def for_terminal(value, *, keep_lines: bool = False):
     return value
 
 
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI}]")
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON text (C0 controls already escaped by any encoder) with DEL, C1 controls and
+    bidi characters escaped too (``\\u009b``): the same data, safe on a terminal."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def without_controls(text: str, *, keep_lines: bool = True) -> str:
     """`text` with controls and bidi overrides removed (tabs and newlines kept by default)."""
     pattern = _UNSAFE_BLOCK if keep_lines else _UNSAFE_LINE

@@ -45,6 +45,7 @@ def test_inspect_escapes_page_text_and_json_keeps_it(server, tmp_path):
     assert_clean(shown.output)
     assert "Breuken\\x1b[2J" in shown.output and "\\u202egpj.exe" in shown.output
     raw = cli(config, "inspect", "--json", url)
+    assert_clean(raw.output)  # escaped as JSON escapes, the data unchanged
     record = json.loads(raw.output)
     assert record["title"] == EVIL and "\x1b[2J" in record["final_url"]
 

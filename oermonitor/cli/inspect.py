@@ -11,7 +11,7 @@ from oermonitor import checker, scheduler, workers
 from oermonitor.cli import main, pass_env
 from oermonitor.errors import BadInput
 from oermonitor.fetch import Fetcher
-from oermonitor.safetext import for_terminal
+from oermonitor.safetext import for_terminal, json_for_terminal
 
 LABELS = (
     ("final_url", "final URL"), ("status_code", "HTTP status"), ("error", "detail"),
@@ -67,7 +67,7 @@ def inspect(env, urls: tuple[str, ...], as_json: bool, timeout: float | None) ->
 
 def _show(record: dict, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(record, ensure_ascii=False))
+        click.echo(json_for_terminal(json.dumps(record, ensure_ascii=False)))
         return
     record = for_terminal(record)
     click.echo(record["url"])
