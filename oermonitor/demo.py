@@ -30,9 +30,9 @@ import jinja2
 from oermonitor import job, registry
 from oermonitor.errors import BadInput
 from oermonitor.lock import RunLock
-from oermonitor.notify import long_date
 from oermonitor.settings import load_settings
 from oermonitor.store import Store, utcnow
+from oermonitor.wording import long_date
 
 SETTINGS_NAME = "demo.toml"
 CSV_NAME = "materials.csv"
@@ -58,6 +58,7 @@ failures_before_broken = 1      # show broken links at once (in production: 2 ni
 
 [notify]
 outbox = "{outbox}"             # write .eml files here instead of sending
+programme = "Impuls Open Leermateriaal"
 
 [smtp]
 from = "oermonitor-demo@example.org"
@@ -127,6 +128,7 @@ class SampleSite:
                 "maintainer_email": m["maintainer"], "maintainer_name": m["maintainer_name"],
                 "pilot": m["pilot"], "pilot_end_date": self.day(pilot["end_days"]).isoformat(),
                 "coordinator_email": pilot["coordinator"],
+                "coordinator_name": pilot.get("coordinator_name", ""),
                 "expected_licence": m.get("expected_licence") or ""})
         return rows
 

@@ -7,20 +7,27 @@ folded forward, and the material's snapshot (latest availability, licence, dates
 fingerprint, HTTP validators). A failed fetch updates availability but keeps the
 last known licence, date and fingerprint in the snapshot: failing is not changing.
 Maintainer confirmations are recorded here too, so they reset the stale clock.
+
+A permanent redirect within the same material (a Wikiwijs arrangement under a new
+title slug, http -> https, `?template=`) is no problem at all: the check counts as
+`ok`, the material takes the new address and the history notes it (`lifecycle`).
+Every switch a person sets (confirm, mute, evergreen, review interval) is recorded
+as an event with who and when.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
 
-from oermonitor import policy
+from oermonitor import lifecycle, policy
 from oermonitor.errors import BadInput
 from oermonitor.models import SERVED, Facts, FetchResult
 from oermonitor.safetext import URL_LIMIT, clip
 from oermonitor.settings import MAX_DAYS as MAX_REVIEW_DAYS
 from oermonitor.settings import Settings
-from oermonitor.store import Store, iso, loads
+from oermonitor.store import Store, iso, loads, utcnow
 
 
 def check_row(material_id: int, result: FetchResult, facts: Facts, now: datetime,
@@ -94,8 +101,12 @@ def record(store: Store, material: dict, result: FetchResult, facts: Facts,
            settings: Settings, now: datetime, *, run_id: int | None = None,
            next_check_at: str | None = None) -> dict:
     """Store one check of `material` (a materials row); returns the check row with its id."""
-    check = check_row(material["id"], result, facts, now, run_id)
     with store.transaction():
+        if facts.availability == "moved" and lifecycle.same_material(
+                material["url"], result.final_url, facts.platform_id) and (
+                lifecycle.follow_redirect(store, material, result.final_url, now)):
+            facts = replace(facts, availability="ok", error=None)
+        check = check_row(material["id"], result, facts, now, run_id)
         # The tracking as it is now, not as the run loaded it: a confirmation given
         # while the run was busy must not be folded away.
         tracking = policy.fold(store.tracking(material["id"]), check, settings.policy)
@@ -106,36 +117,62 @@ def record(store: Store, material: dict, result: FetchResult, facts: Facts,
 
 def confirm(store: Store, material: dict, by: str | None, note: str | None,
             now: datetime) -> int:
-    """Record a maintainer's "still current" and reset the stale clock; returns its id."""
+    """Record a maintainer's "still current" and reset the stale clock; returns its id.
+
+    A maintainer who had not answered the reminders (`no_maintainer`, "no response")
+    evidently keeps the material after all: that ends."""
     with store.transaction():
         confirmation_id = store.add_confirmation(material["id"], by, note, now)
         current = store.material(material["id"])
         tracking = policy.confirm(loads(current["tracking"], {}), iso(now)[:10])
-        store.update_material(material["id"], {"tracking": json.dumps(tracking, sort_keys=True)})
+        update = {"tracking": json.dumps(tracking, sort_keys=True)}
+        if current["unowned_reason"] == "ignored":
+            update.update(unowned_since=None, unowned_reason=None, unowned_detail=None)
+        store.update_material(material["id"], update)
+        _event(store, material, "confirm", by, {"note": note}, now)
     return confirmation_id
 
 
 def mute(store: Store, material: dict, until: date | None, reason: str | None,
-         today: date) -> None:
+         today: date, *, by: str | None = None, now: datetime | None = None) -> None:
     """Pause notifications up to and including `until` (None: unmute). Checks go on."""
     if until is None:
-        store.update_material(material["id"], {"muted_until": None, "mute_reason": None})
+        with store.transaction():
+            store.update_material(material["id"], {"muted_until": None, "mute_reason": None})
+            _event(store, material, "unmute", by, {}, now)
         return
     if not (reason or "").strip():
         raise BadInput("a mute needs a reason (shown in the overview)")
     if until < today:
         raise BadInput(f"--until {until.isoformat()} is in the past")
-    store.update_material(material["id"], {"muted_until": until.isoformat(),
-                                           "mute_reason": reason.strip()})
+    with store.transaction():
+        store.update_material(material["id"], {"muted_until": until.isoformat(),
+                                               "mute_reason": reason.strip()})
+        _event(store, material, "mute", by,
+               {"until": until.isoformat(), "reason": reason.strip()}, now)
 
 
-def set_evergreen(store: Store, material: dict, evergreen: bool) -> None:
+def set_evergreen(store: Store, material: dict, evergreen: bool, *,
+                  by: str | None = None, now: datetime | None = None) -> None:
     """Evergreen materials are meant to stay unchanged: never stale."""
-    store.update_material(material["id"], {"evergreen": int(evergreen)})
+    with store.transaction():
+        store.update_material(material["id"], {"evergreen": int(evergreen)})
+        _event(store, material, "evergreen", by, {"on": bool(evergreen)}, now)
 
 
-def set_review_interval(store: Store, material: dict, days: int | None) -> None:
+def set_review_interval(store: Store, material: dict, days: int | None, *,
+                        by: str | None = None, now: datetime | None = None) -> None:
     """Its own review interval instead of [policy] stale_after_days (None: the default)."""
     if days is not None and not 1 <= days <= MAX_REVIEW_DAYS:
         raise BadInput(f"review interval: expected 1 to {MAX_REVIEW_DAYS} days, got {days}")
-    store.update_material(material["id"], {"review_interval_days": days})
+    with store.transaction():
+        store.update_material(material["id"], {"review_interval_days": days})
+        _event(store, material, "review_interval", by, {"days": days}, now)
+
+
+def _event(store: Store, material: dict, kind: str, by: str | None, detail: dict,
+           now: datetime | None) -> None:
+    """Record a person's action (`by`: their address, None = the operator)."""
+    store.add_event(material["id"], kind, (by or "").strip().lower() or None,
+                    {k: v for k, v in detail.items() if v is not None},
+                    now or utcnow())

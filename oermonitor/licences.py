@@ -7,6 +7,7 @@ those of docs/licence-spec.md:
   CC-<elements>                     version unknown (text, version-less button)
   CC0-1.0, CC-PDM-1.0               public-domain tools
   CC-SAMPLING-PLUS-1.0, CC-NC-1.0   retired legacy tools
+  CC-NC-1.0-NL, CC-NC-SA-2.0-JP     retired licences without BY, ported (1.0, Japan 2.0)
   public-domain                     a generic public-domain claim
   all-rights-reserved               explicit, only when nothing positive was found
 
@@ -36,6 +37,9 @@ LEGACY = frozenset({
 })
 _LEGACY_UNITS = {"sampling": "CC-SAMPLING", "sampling+": "CC-SAMPLING-PLUS",
                  "nc-sampling+": "CC-NC-SAMPLING-PLUS", "devnations": "CC-DEVNATIONS"}
+# Licences without BY were retired after 1.0, except in the Japan 2.0 ports; their
+# ports keep the jurisdiction: /licenses/nc/1.0/nl/ is CC-NC-1.0-NL.
+_LEGACY_PORTED = re.compile(r"^(CC-(?:NC|ND|SA|NC-ND|NC-SA))-(1\.0|2\.0)-([A-Z]{2})$")
 OPEN_FAMILIES = frozenset({"CC-BY", "CC-BY-SA", "CC0", "CC-PDM", PUBLIC_DOMAIN})
 # Ported CC licences that SPDX lists; every unported BY licence 1.0-4.0 is listed too.
 SPDX_PORTS = frozenset({
@@ -70,6 +74,12 @@ def parts(licence_id: str | None) -> Parts | None:
     if licence_id in LEGACY:
         family, _, version = licence_id.rpartition("-")
         return Parts(family, version)
+    ported = _LEGACY_PORTED.match(licence_id)
+    if ported:
+        family, version, jurisdiction = ported.groups()
+        if version == "2.0" and jurisdiction != "JP":
+            return None
+        return Parts(family, version, jurisdiction)
     match = _CC_ID.match(licence_id)
     if not match:
         return None
@@ -120,6 +130,8 @@ _PRESSKIT_PATH = re.compile(r"^/presskit/buttons/\d+x\d+/(?:png|svg)/([a-z0-9+-]
 _HAS_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _BARE_HOST = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+/")
 _ELEMENT_CODES = {"by": "BY", "nc": "NC", "nd": "ND", "sa": "SA"}
+_ARCHIVE_HOSTS = frozenset({"web.archive.org", "wayback.archive.org", "archive.org"})
+_ARCHIVED = re.compile(r"^(?:/web)?/\d{1,14}[a-z_]*/+((?:https?:/+)?[a-z0-9.-]+\.[a-z]{2,}/.*)$")
 
 
 def _host_and_path(url: str) -> tuple[str, str]:
@@ -135,6 +147,9 @@ def _host_and_path(url: str) -> tuple[str, str]:
         host = split.hostname or ""
     except ValueError:
         return "", ""
+    archived = _ARCHIVED.match(split.path) if host in _ARCHIVE_HOSTS else None
+    if archived:  # web.archive.org/web/<stamp>/http://creativecommons.org/...
+        return _host_and_path(archived.group(1))
     return host, re.sub(r"/{2,}", "/", unquote(split.path))
 
 
@@ -149,6 +164,9 @@ def _from_unit(unit: str, version: str, jurisdiction: str | None) -> str | None:
     elements = {_ELEMENT_CODES[code] for code in codes}
     if "BY" not in elements:
         legacy = "CC-" + "-".join(e for e in ELEMENT_ORDER if e in elements) + "-" + version
+        if jurisdiction and (version == "1.0" or (version == "2.0" and jurisdiction == "jp")):
+            legacy += "-" + jurisdiction.upper()
+            return legacy if parts(legacy) else None
         return legacy if legacy in LEGACY else None
     if version not in VERSIONS:
         return None
@@ -222,19 +240,27 @@ def _from_presskit(name: str) -> str | None:
 _S = r"(?:[^\S\n]|[-\u2010-\u2013])*"  # separators; never across a line (block) break
 
 
+# Words that may stand between a licence's name and its version:
+# "Attribution-ShareAlike License 4.0", "CC BY-SA versie 3.0", "Lizenz Version 4.0".
+_VERSION_WORDS = r"(?:(?:licen[cs]e|licentie|lizenz)(?:{s}(?:version|versie))?|version|versie|v)"
+
+
 def _version(prefix: str) -> str:
-    return rf"(?:{_S}(?P<{prefix}v>\d[.,]\d)\b)?"
+    words = _VERSION_WORDS.format(s=_S)
+    return rf"(?:{_S}(?:{words}{_S})?(?P<{prefix}v>\d[.,]\d)\b)?"
 
 
 _ABBR = (rf"\b(?:CC|Creative{_S}Commons){_S}(?P<a_el>BY\b(?:{_S}(?:NC|ND|SA)\b){{0,3}})"
          + _version("a_") + rf"(?:{_S}(?P<a_jur>NL|Nederland|Netherlands|IGO)\b)?")
-_BY_WORD = r"(?:Naamsvermelding|Attribution)"
+_BY_WORD = r"(?:Naamsvermelding|Attribution|Namensnennung)"
 _OTHER_WORDS = (rf"(?:Niet{_S}Commercieel|Non{_S}Commercial|Geen{_S}Afgeleide{_S}Werken"
-                rf"|No{_S}Deriv(?:ative)?s|Gelijk{_S}Delen|Share{_S}Alike)")
+                rf"|No{_S}Deriv(?:ative)?s|Gelijk{_S}Delen|Share{_S}Alike"
+                rf"|Nicht{_S}kommerziell|Keine{_S}Bearbeitung(?:en)?"
+                rf"|Weitergabe{_S}unter{_S}gleichen{_S}Bedingungen)")
 _NAME = (rf"(?P<n_pre>\b(?:CC|Creative{_S}Commons){_S})?\b(?P<n_el>{_BY_WORD}"
-         rf"(?:{_S}{_OTHER_WORDS}){{0,3}})\b" + _version("n_")
+         rf"(?:{_S}/?{_S}{_OTHER_WORDS}){{0,3}})\b" + _version("n_")
          + rf"(?:{_S}(?P<n_jur>Nederland|Netherlands|Internationa(?:al|le|l)|Unported|IGO)\b)?"
-         rf"(?P<n_suf>{_S}(?:licentie|license|licence)\b)?")
+         rf"(?P<n_suf>{_S}(?:licentie|license|licence|lizenz)\b)?")
 _TEXT = re.compile("|".join((
     r"(?P<url>(?:https?:)?(?://)?(?:www\.)?creativecommons\.org/[^\s\"'<>]+)",
     _ABBR,
@@ -242,15 +268,20 @@ _TEXT = re.compile("|".join((
     rf"(?P<cc0>\bCC{_S}(?:0|Zero)\b)",
     rf"(?P<pdm>\b(?:Public{_S}Domain{_S}Mark|Publiek{_S}Domein{_S}Merk|Merk{_S}Publiek{_S}Domein)\b)",
     rf"(?P<pd>\bPubli(?:ek|c){_S}Dom(?:ein|ain)\b(?!{_S}(?:Mark|Merk|Dedication)))",
-    rf"(?P<arr>\b(?:Alle{_S}rechten{_S}voorbehouden|All{_S}rights{_S}reserved)\b)",
+    rf"(?P<arr>\b(?:Alle{_S}rechten{_S}(?:zijn{_S})?voorbehouden"
+    rf"|All{_S}rights{_S}(?:are{_S})?reserved"
+    rf"|Alle{_S}Rechte{_S}(?:sind{_S})?(?:vorbehalten|beim{_S}(?:Autor|Urheber|Verfasser"
+    rf"|Herausgeber|Verlag)\w*|bei{_S}(?:de[mnr]{_S})?(?:Autor|Urheber|Verfasser)\w*))\b)",
 )), re.I)
 # Cheap test whether a text can hold any of the above (used before the full scan).
-TEXT_TRIGGER = re.compile(r"\bcc|creative|naamsvermelding|attribution|publi(?:c|ek)\W*dom"
-                          r"|rechten\W*voorbehouden|rights\W*reserved", re.I)
+TEXT_TRIGGER = re.compile(r"\bcc|creative|naamsvermelding|attribution|namensnennung"
+                          r"|publi(?:c|ek)\W*dom|rechten\W*(?:zijn\W*)?voorbehouden"
+                          r"|rights\W*(?:are\W*)?reserved|alle\W*rechte\b", re.I)
 _NAME_ELEMENTS = (("BY", re.compile(_BY_WORD, re.I)),
-                  ("NC", re.compile(rf"Niet{_S}Commercieel|Non{_S}Commercial", re.I)),
-                  ("ND", re.compile(rf"Geen{_S}Afgeleide|No{_S}Deriv", re.I)),
-                  ("SA", re.compile(rf"Gelijk{_S}Delen|Share{_S}Alike", re.I)))
+                  ("NC", re.compile(rf"Niet{_S}Commercieel|Non{_S}Commercial|Nicht{_S}kommerziell",
+                                    re.I)),
+                  ("ND", re.compile(rf"Geen{_S}Afgeleide|No{_S}Deriv|Keine{_S}Bearbeitung", re.I)),
+                  ("SA", re.compile(rf"Gelijk{_S}Delen|Share{_S}Alike|Weitergabe{_S}unter", re.I)))
 _SPACE_OR_DASH = re.compile(r"[^A-Za-z]+")
 _PORT_WORDS = {"nl": "NL", "nederland": "NL", "netherlands": "NL", "igo": "IGO"}
 

@@ -8,6 +8,7 @@ cleaned one-line values, so text from crawled pages can never add a header.
 
 from __future__ import annotations
 
+import base64
 import re
 import smtplib
 import ssl
@@ -59,6 +60,39 @@ def address(email: str, name: str | None = None) -> Address:
     return Address(display_name=one_line(name, 100), addr_spec=one_line(email))
 
 
+class _Subject(str):
+    """A Subject header that we fold ourselves. The `email` package folds a mix of
+    plain and encoded words with a doubled space at the fold, and puts a subject
+    that almost fits on a line of its own, which readers show with a leading space.
+    Here: plain words folded before a space (unfolding gives the text back exactly);
+    non-ASCII text as encoded words only, each ending in its own space. Acts as the
+    header object the `email` policy stores and folds as it is."""
+
+    name = "Subject"
+    defects: tuple = ()
+
+    def fold(self, *, policy) -> str:
+        text = str(self)
+        if text.isascii():
+            lines, line = [], "Subject:"
+            for word in text.split(" "):
+                if line != "Subject:" and len(line) + 1 + len(word) > 78:
+                    lines.append(line)
+                    line = ""
+                line += " " + word
+            return policy.linesep.join([*lines, line]) + policy.linesep
+        chunks, chunk = [], b""
+        for char in text:
+            encoded = char.encode("utf-8")
+            if len(chunk) + len(encoded) > 39:  # 52 base64 characters: lines under 78
+                chunks.append(chunk)
+                chunk = b""
+            chunk += encoded
+        chunks.append(chunk)
+        words = [f"=?utf-8?b?{base64.b64encode(c).decode('ascii')}?=" for c in chunks]
+        return "Subject: " + (policy.linesep + " ").join(words) + policy.linesep
+
+
 def build_message(*, sender: str, to: str, to_name: str | None, subject: str, text: str,
                   html: str | None, now: datetime, reply_to: str | None = None) -> EmailMessage:
     """A text (+ HTML alternative) message with safe headers and a fresh Message-ID."""
@@ -68,7 +102,7 @@ def build_message(*, sender: str, to: str, to_name: str | None, subject: str, te
     msg["To"] = address(to, to_name)
     if reply_to:
         msg["Reply-To"] = address(reply_to)
-    msg["Subject"] = one_line(subject, 200)
+    msg["Subject"] = _Subject(one_line(subject, 200))
     msg["Date"] = formatdate(now.timestamp(), usegmt=True)
     domain = (from_email or sender).rpartition("@")[2] or "oermonitor.invalid"
     msg["Message-ID"] = make_msgid("oermonitor", domain=one_line(domain))

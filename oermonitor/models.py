@@ -13,10 +13,14 @@ from datetime import datetime
 SERVED = ("ok", "moved")
 
 # The contract's states, worst first; "unchecked" comes before a material's first check.
-STATES = ("broken", "licence_issue", "stale", "failing", "moved", "ok", "unchecked")
+# Additions: "no_maintainer" (nobody really keeps it: the address bounces, the maintainer
+# let it go or ignored the reminders) and "retired" (withdrawn on purpose: never checked,
+# never mailed about, not counted in a pilot's health).
+STATES = ("broken", "licence_issue", "stale", "failing", "moved", "no_maintainer", "ok",
+          "unchecked", "retired")
 PROBLEMS = (
     "broken", "failing", "moved", "licence_missing", "licence_changed",
-    "licence_not_open", "licence_mismatch", "stale",
+    "licence_not_open", "licence_mismatch", "stale", "no_maintainer",
 )
 
 

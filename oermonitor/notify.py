@@ -12,6 +12,16 @@ clearly, and again only while it is still unresolved.
 
 A problem's *episode* starts on its `since` date: log rows from before it belong
 to an earlier occurrence, so a problem that went away and came back is new again.
+
+Two problems are the coordinator's, listed in each summary (repeated every
+`remind_every_days`) until resolved: `moved` (the maintainer is told once that
+nothing is needed from them, never reminded) and `no_maintainer` (nobody to mail).
+When the coordinator is told a maintainer ignored the reminders, that material
+counts as `no_maintainer` from then on (`lifecycle.unanswered`).
+
+A hand-over (`lifecycle.reassign`) is welcomed: the new maintainer gets one short
+email listing what they now keep (`plan_welcomes`, `send_welcomes`; `send_due`
+sends any that are still due), logged like every email so it goes out exactly once.
 """
 
 from __future__ import annotations
@@ -25,39 +35,33 @@ from functools import cache
 
 import jinja2
 
-from oermonitor import licences, policy
+from oermonitor import licences, lifecycle, localtime, policy, wording
 from oermonitor.errors import OperationalError
 from oermonitor.extract import platforms
 from oermonitor.mailer import Delivery, Mailer, MailerDown, build_message, one_line
 from oermonitor.models import PROBLEMS, Assessment, Problem
 from oermonitor.settings import Settings
 from oermonitor.store import Store, iso
+from oermonitor.wording import (  # noqa: F401  (the names the templates and callers know)
+    licence_limits,
+    licence_name,
+    long_date,
+    open_choices,
+)
 
 # What maintainers and coordinators hear about: everything the policy reports except
 # `failing` (a single failed check is often transient; `broken` follows if it lasts).
 MAILED = tuple(code for code in PROBLEMS if code != "failing")
 DELIVERED = ("sent", "outbox")  # log statuses that count as "this person was told"
+# Problems the coordinator resolves: listed in every summary (at the reminder cadence)
+# until they are. Maintainers hear of `moved` once (nothing to do), of `no_maintainer` never.
+COORDINATOR_MATTERS = ("moved", "no_maintainer")
+TELL_MAINTAINER_ONCE = ("moved",)
+NOT_FOR_MAINTAINERS = ("no_maintainer",)
+WELCOME = "welcome"  # problem and kind of a welcome's log rows
 
-MONTHS = {
-    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}
 SUBJECT_WIDTH = 78  # about what a mail client's message list shows
-
-# The official names of the licence elements (Dutch as on creativecommons.org/licenses/?lang=nl).
-LICENCE_WORDS = {
-    "nl": {"BY": "Naamsvermelding", "NC": "NietCommercieel", "ND": "GeenAfgeleideWerken",
-           "SA": "GelijkDelen", "NL": "Nederland", "retired": "ingetrokken licentie",
-           "or": "of", licences.ALL_RIGHTS_RESERVED: '"alle rechten voorbehouden"',
-           licences.PUBLIC_DOMAIN: "publiek domein"},
-    "en": {"BY": "Attribution", "NC": "NonCommercial", "ND": "NoDerivatives",
-           "SA": "ShareAlike", "NL": "Netherlands", "retired": "retired licence",
-           "or": "or", licences.ALL_RIGHTS_RESERVED: '"all rights reserved"',
-           licences.PUBLIC_DOMAIN: "public domain"},
-}
-PUBLIC_DOMAIN_TOOLS = {"CC0": "CC0", "CC-PDM": "Public Domain Mark"}
+SUBJECT_MAX = 120  # one material's whole title may run past that, up to here
 
 
 @dataclass
@@ -65,8 +69,9 @@ class DigestItem:
     """One problem of one material, with everything the templates need (cleaned text)."""
 
     material_id: int
-    problem: str  # one of MAILED
-    kind: str  # new | reminder (maintainer); new | escalation | unreachable (coordinator)
+    problem: str  # one of MAILED, or "welcome"
+    kind: str  # new | reminder (maintainer); new | reminder | escalation | unreachable
+    # (coordinator); welcome
     title: str
     url: str
     pilot: str
@@ -77,7 +82,9 @@ class DigestItem:
     reminders: int = 0  # reminders the maintainer got for this occurrence so far
     maintainer_email: str = ""
     maintainer_name: str = ""
+    maintainer_first_name: str = ""  # how the email greets them ("Bram")
     coordinator_email: str | None = None
+    coordinator_name: str | None = None  # who signs the maintainer's email
     availability: str | None = None
     error: str | None = None
     status_code: int | None = None
@@ -85,12 +92,18 @@ class DigestItem:
     licence: str | None = None
     licence_openness: str | None = None  # licences.openness of `licence`
     licence_was: str | None = None
+    site_licence: str | None = None  # licence_missing: the site-wide licence the page does carry
     expected_licence: str | None = None
     catalogue_licence: str | None = None
     pilot_end_date: str | None = None
     last_maintained: str | None = None
+    failures: int | None = None
     bounced_at: str | None = None
     bounce_reason: str | None = None
+    keeper_reason: str | None = None  # no_maintainer: bounced | released | ignored
+    colleague: str | None = None  # no_maintainer (released): who might take it on
+    note: str | None = None  # no_maintainer (released): the maintainer's note
+    handed_over_by: str | None = None  # welcome: who handed it over (None: the operator)
 
     @property
     def new_url_is_web(self) -> bool:
@@ -106,11 +119,24 @@ class Digest:
     """One email: to a maintainer (all their materials) or a pilot's coordinator."""
 
     recipient: str
-    role: str  # maintainer | coordinator
+    role: str  # maintainer | coordinator | welcome (a new maintainer's first email)
     items: list[DigestItem]
     name: str | None = None
     pilot: str | None = None  # coordinator summaries: the pilot
     pilot_id: int | None = None
+    first_name: str | None = None  # the greeting: "Beste Bram,"
+
+    @property
+    def pilots(self) -> list[str]:
+        """The pilots the digest's materials come from, in first-seen order."""
+        return list(dict.fromkeys(i.pilot for i in self.items)) or [self.pilot or ""]
+
+    @property
+    def signer(self) -> str | None:
+        """Who signs a maintainer's email: the coordinator's name, when all of the
+        digest's materials share one."""
+        found = {i.coordinator_name for i in self.items}
+        return found.pop() if len(found) == 1 and self.role in ("maintainer", WELCOME) else None
 
     @property
     def materials(self) -> list[list[DigestItem]]:
@@ -121,12 +147,10 @@ class Digest:
         return list(groups.values())
 
     def section(self, name: str) -> list[DigestItem]:
-        """Coordinator summary sections: new, moved, escalation, unreachable."""
-        if name == "new":
-            return [i for i in self.items if i.kind == "new" and i.problem != "moved"]
-        if name == "moved":
-            return [i for i in self.items if i.kind == "new" and i.problem == "moved"]
-        return [i for i in self.items if i.kind == name]
+        """Coordinator summary sections: new, moved, no_maintainer, escalation, unreachable."""
+        if name in COORDINATOR_MATTERS:
+            return [i for i in self.items if i.problem == name]
+        return [i for i in self.items if i.kind == name and i.problem not in COORDINATOR_MATTERS]
 
     @property
     def platform(self) -> str | None:
@@ -137,7 +161,7 @@ class Digest:
     @property
     def reply_to(self) -> str | None:
         """The coordinator, when all of a maintainer's materials share one."""
-        if self.role != "maintainer":
+        if self.role not in ("maintainer", WELCOME):
             return None
         found = {i.coordinator_email for i in self.items}
         return found.pop() if len(found) == 1 else None
@@ -203,6 +227,8 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
         recipient = (material.get("maintainer_email") or "").lower()
         coordinator = (material.get("coordinator_email") or "").lower() or None
         bounced = bool(material.get("maintainer_bounced_at"))
+        # a maintainer who let the material go is not mailed about it any more
+        released = material.get("unowned_reason") == "released"
         for problem in assessment.problems:
             if problem.code not in MAILED:
                 continue
@@ -215,9 +241,12 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
             coordinator_kinds = {r["kind"] for r in rows if r["role"] == "coordinator"}
 
             kind = None
-            if not bounced and recipient:
+            if (not bounced and not released and recipient
+                    and problem.code not in NOT_FOR_MAINTAINERS):
                 if not to_maintainer:
                     kind = "new"
+                elif problem.code in TELL_MAINTAINER_ONCE:
+                    kind = None
                 elif (today - date.fromisoformat(to_maintainer[-1][:10])).days >= remind:
                     kind = "reminder"
             base = _item(material, assessment, problem, kind or "new",
@@ -225,12 +254,21 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
                          reminders=reminders)
             if kind:
                 digest = maintainers.setdefault(recipient, Digest(
-                    recipient, "maintainer", [], name=base.maintainer_name or None))
+                    recipient, "maintainer", [], name=base.maintainer_name or None,
+                    first_name=base.maintainer_first_name or None))
                 digest.items.append(base)
 
             if not (summaries and coordinator):
                 continue
-            if bounced:
+            to_coordinator = sorted(r["day"] for r in rows if r["role"] == "coordinator")
+            if problem.code in COORDINATOR_MATTERS:
+                if not to_coordinator:
+                    coordinator_kind = "new"
+                elif (today - date.fromisoformat(to_coordinator[-1][:10])).days >= remind:
+                    coordinator_kind = "reminder"
+                else:
+                    coordinator_kind = None
+            elif bounced:
                 coordinator_kind = None if "unreachable" in coordinator_kinds else "unreachable"
             elif (kind == "reminder" and escalate_after and reminders >= escalate_after
                   and "escalation" not in coordinator_kinds):
@@ -242,7 +280,9 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
             if coordinator_kind:
                 pilot_id = material.get("pilot_id")
                 digest = coordinators.setdefault(pilot_id, Digest(
-                    coordinator, "coordinator", [], pilot=base.pilot, pilot_id=pilot_id))
+                    coordinator, "coordinator", [], name=base.coordinator_name,
+                    pilot=base.pilot, pilot_id=pilot_id,
+                    first_name=first_word(base.coordinator_name) or None))
                 digest.items.append(replace(base, kind=coordinator_kind))
 
     digests = list(maintainers.values()) + list(coordinators.values())
@@ -283,7 +323,10 @@ def _item(material: dict, assessment: Assessment, problem: Problem, kind: str, *
         reminders=reminders,
         maintainer_email=(material.get("maintainer_email") or "").lower(),
         maintainer_name=one_line(material.get("maintainer_name"), 100),
+        maintainer_first_name=one_line(material.get("maintainer_first_name"), 100)
+        or first_word(material.get("maintainer_name")),
         coordinator_email=(material.get("coordinator_email") or "").lower() or None,
+        coordinator_name=one_line(material.get("coordinator_name"), 100) or None,
         availability=detail.get("availability") or material.get("availability"),
         error=one_line(detail.get("error") or material.get("error"), 200) or None,
         status_code=detail.get("status_code") or material.get("status_code"),
@@ -291,13 +334,51 @@ def _item(material: dict, assessment: Assessment, problem: Problem, kind: str, *
         licence=licence,
         licence_openness=licences.openness(licence) if licence else None,
         licence_was=_text(detail.get("was")),
+        site_licence=_site_licence(detail.get("site_licence")),
         expected_licence=_text(detail.get("expected") or material.get("expected_licence")),
         catalogue_licence=_text(detail.get("catalogue") or material.get("catalogue_licence")),
         pilot_end_date=material.get("pilot_end_date"),
         last_maintained=assessment.last_maintained,
+        failures=detail.get("failures"),
         bounced_at=material.get("maintainer_bounced_at"),
         bounce_reason=one_line(material.get("maintainer_bounce_reason"), 200) or None,
+        keeper_reason=detail.get("reason") if problem.code == "no_maintainer" else None,
+        colleague=one_line(detail.get("colleague"), 200) or None,
+        note=one_line(detail.get("note"), 300) or None,
     )
+
+
+def plan_welcomes(rows: list[dict]) -> list[Digest]:
+    """One welcome per new maintainer, listing the materials handed to them
+    (`store.pending_welcomes()` rows). Pure."""
+    welcomes: dict[str, Digest] = {}
+    for row in rows:
+        recipient = (row.get("maintainer_email") or "").lower()
+        if not recipient:
+            continue
+        item = DigestItem(
+            material_id=row["id"], problem=WELCOME, kind=WELCOME,
+            title=one_line(row.get("title") or row.get("page_title") or row["url"], 200),
+            url=one_line(row["url"], 2000), pilot=one_line(row.get("pilot"), 200),
+            pilot_id=row.get("pilot_id"), platform=_platform(row),
+            maintainer_email=recipient,
+            maintainer_name=one_line(row.get("maintainer_name"), 100),
+            coordinator_email=(row.get("coordinator_email") or "").lower() or None,
+            pilot_end_date=row.get("pilot_end_date"),
+            coordinator_name=one_line(row.get("coordinator_name"), 100) or None,
+            handed_over_by=row.get("handed_over_by"))
+        first = (one_line(row.get("maintainer_first_name"), 100)
+                 or first_word(item.maintainer_name))
+        welcomes.setdefault(recipient, Digest(
+            recipient, WELCOME, [], name=item.maintainer_name or None,
+            first_name=first or None)).items.append(item)
+    for digest in welcomes.values():
+        digest.items.sort(key=lambda i: (i.title.casefold(), i.material_id))
+    return list(welcomes.values())
+def first_word(name: str | None) -> str:
+    """The first name when only a full name is known: "Bram Jansen" -> "Bram"."""
+    words = one_line(name, 100).split()
+    return words[0] if words else ""
 
 
 def _platform(material: dict) -> str | None:
@@ -316,87 +397,17 @@ def _text(value) -> str | None:
     return (one_line(value, 200) or None) if value else None
 
 
+def _site_licence(licence) -> str | None:
+    """A site-wide licence worth naming: a positive one (not "all rights reserved")."""
+    text = _text(licence)
+    return text if text and licences.openness(text) in ("open", "restricted") else None
+
+
 def _is_web(url: str | None) -> bool:
     return bool(url) and url.lower().startswith(("http://", "https://"))
 
 
 # -- rendering -----------------------------------------------------------------------
-
-
-def long_date(value: str | None, language: str) -> str:
-    """`2026-03-01` -> `1 maart 2026` / `1 March 2026`; unknown stays readable."""
-    if not value:
-        return "?"
-    try:
-        day = date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return one_line(value, 40)
-    return f"{day.day} {MONTHS[language][day.month - 1]} {day.year}"
-
-
-def licence_name(licence_id: str | None, language: str) -> str:
-    """A licence id as people read it: `CC-BY-NC-SA-4.0` -> `CC BY-NC-SA 4.0
-    (Naamsvermelding-NietCommercieel-GelijkDelen)`; also takes allowed-list
-    families (`CC-BY`, `cc0`). Anything not canonical stays as written."""
-    words = LICENCE_WORDS[language]
-    key = (licence_id or "").strip()
-    found = licences.parts(key) or licences.parts(key.upper())
-    if found is None and key.upper() in PUBLIC_DOMAIN_TOOLS:
-        found = licences.Parts(key.upper())
-    if found is None:
-        return one_line(licence_id, 60)
-    if found.family in words:
-        return words[found.family]
-    if found.family in PUBLIC_DOMAIN_TOOLS:
-        tool = " ".join(filter(None, (PUBLIC_DOMAIN_TOOLS[found.family], found.version)))
-        return f"{tool} ({words[licences.PUBLIC_DOMAIN]})"
-    elements = found.family.split("-")[1:]
-    port = words.get(found.jurisdiction, found.jurisdiction) if found.jurisdiction else None
-    code = " ".join(filter(None, ("CC", "-".join(elements), found.version, port)))
-    retired = key.upper() in licences.LEGACY or any(e not in words for e in elements)
-    return f"{code} ({words['retired'] if retired else '-'.join(words[e] for e in elements)})"
-
-
-def open_choices(allowed: tuple[str, ...], language: str) -> str:
-    """The allowed licences as one readable list: `CC BY (Naamsvermelding), CC BY-SA
-    (...) of publiek domein (CC0 of Public Domain Mark)`; empty for an empty list."""
-    words = LICENCE_WORDS[language]
-    either = f" {words['or']} ".join
-    public = words[licences.PUBLIC_DOMAIN]
-    names, tools = [], []
-    for entry in allowed:
-        key = entry.strip().upper()
-        tool = PUBLIC_DOMAIN_TOOLS.get(key) or PUBLIC_DOMAIN_TOOLS.get(licences.family(key) or "")
-        name = public if tool or key == licences.PUBLIC_DOMAIN.upper() else licence_name(
-            entry, language)
-        tools += [tool] if tool else []
-        if name not in names:
-            names.append(name)
-    if tools:
-        names[names.index(public)] = f"{public} ({either(dict.fromkeys(tools))})"
-    return either(filter(None, (", ".join(names[:-1]), names[-1]))) if names else ""
-
-
-def licence_limits(licence_id: str | None) -> list[str]:
-    """What keeps a licence from being open, as keys the templates explain:
-    `NC`, `ND`, `retired`, `closed`; empty for an open licence."""
-    found = licences.parts(licence_id)
-    if found is None:
-        return []
-    if found.family == licences.ALL_RIGHTS_RESERVED:
-        return ["closed"]
-    if licence_id in licences.LEGACY:
-        return ["retired"]
-    return [e for e in ("NC", "ND") if e in found.family.split("-")]
-
-
-def subject_line(text: str, width: int = SUBJECT_WIDTH) -> str:
-    """One line of at most `width` characters, cut after a word with an ellipsis."""
-    text = one_line(text, 1000)
-    if len(text) <= width:
-        return text
-    cut = text[:width]
-    return (cut.rpartition(" ")[0] or cut[:width - 1]).rstrip(" ,:;") + "…"
 
 
 @cache
@@ -412,9 +423,11 @@ def _environment(html: bool) -> jinja2.Environment:
     )
     env.filters["longdate"] = long_date
     env.filters["licence"] = licence_name
-    env.filters["limits"] = licence_limits
     env.filters["choices"] = open_choices
-    env.filters["shorten"] = subject_line
+    env.filters["sentence"] = wording.sentence
+    env.filters["since"] = wording.since_sentence
+    env.filters["number"] = wording.number
+    env.filters["listing"] = wording.listing
     return env
 
 
@@ -428,23 +441,31 @@ def render(digest: Digest, settings: Settings, today: date) -> tuple[str, str, s
     context = {"digest": digest, "lang": language, "settings": settings,
                "today": today.isoformat(), "sender": parseaddr(settings.smtp.from_)[1]
                or settings.smtp.from_, "allowed": settings.policy.allowed_licences}
-    words = _environment(False).get_template(f"_{language}.j2").make_module(context)
-    subject = subject_line(str(words.subject(digest)))
+    words = _environment(False).get_template(
+        f"_welcome_{language}.j2" if digest.role == WELCOME else f"_{language}.j2"
+    ).make_module(context)
+    subject = one_line(str(words.subject(digest)), 1000)
+    if len(subject) > (SUBJECT_WIDTH if len(digest.materials) > 1 else SUBJECT_MAX):
+        subject = one_line(str(words.subject(digest, titled=False)), 1000)  # no cut-off title
     subject = subject[:1].upper() + subject[1:]
     text = _environment(False).get_template(f"{digest.role}.txt.j2").render(context)
     html = _environment(True).get_template(f"{digest.role}.html.j2").render(context)
     return subject, text, html
 
 
-def sender(settings: Settings) -> str:
-    """The From address, with the display name "oermonitor" unless the settings give one."""
+def sender(settings: Settings, signer: str | None = None) -> str:
+    """The From address, with the display name "oermonitor" ("Anna de Vries via
+    oermonitor" when a coordinator signs) unless the settings give one."""
     name, email = parseaddr(settings.smtp.from_)
-    return settings.smtp.from_ if name or not email else formataddr(("oermonitor", email))
+    if name or not email:
+        return settings.smtp.from_
+    return formataddr((f"{signer} via oermonitor" if signer else "oermonitor", email))
 
 
 def compose(digest: Digest, settings: Settings, today: date, now: datetime) -> EmailMessage:
     subject, text, html = render(digest, settings, today)
-    return build_message(sender=sender(settings), to=digest.recipient, to_name=digest.name,
+    return build_message(sender=sender(settings, digest.signer), to=digest.recipient,
+                         to_name=digest.name,
                          subject=subject, text=text, html=html, now=now,
                          reply_to=digest.reply_to)
 
@@ -453,8 +474,9 @@ def compose_test(settings: Settings, to: str, now: datetime) -> EmailMessage:
     """A short message that proves the mail settings work."""
     language = _language(settings)
     words = _environment(False).get_template(f"_{language}.j2").module
+    local = localtime.local(now, settings.zone)
     text = _environment(False).get_template("test.txt.j2").render(
-        {"lang": language, "settings": settings, "now": iso(now)})
+        {"lang": language, "settings": settings, "now": wording.long_datetime(local, language)})
     return build_message(sender=sender(settings), to=to, to_name=None,
                          subject=str(words.test_subject()), text=text, html=None, now=now)
 
@@ -478,25 +500,25 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
     everything delivered before that is logged, the rest goes out with the next run.
     """
     items = [(row, policy.assess(row, settings.policy, today))
-             for row in store.materials_view()]
+             for row in store.active_materials()]
     log = store.notifications()
+    welcomes = plan_welcomes(store.pending_welcomes())
     digests = plan(items, log, today, settings)
-    report = NotifyReport(dry_run=dry_run, planned=digests)
-    if dry_run or not digests:
+    report = NotifyReport(dry_run=dry_run, planned=welcomes + digests)
+    if dry_run or not report.planned:
         return report
 
     with Mailer(settings.smtp, settings.notify.outbox) as mailer:
         try:
             refused = _deliver(store, mailer, report,
-                               [d for d in digests if d.role == "maintainer"],
+                               welcomes + [d for d in digests if d.role == "maintainer"],
                                settings, today, now, run_id)
             if refused:
-                items = [(dict(row, maintainer_bounced_at=iso(now),
-                               maintainer_bounce_reason=refused[row["maintainer_email"]])
-                          if row.get("maintainer_email") in refused else row, assessment)
+                items = [_bounced(row, refused[row["maintainer_email"]], now, settings, today)
+                         if row.get("maintainer_email") in refused else (row, assessment)
                          for row, assessment in items]
                 digests = plan(items, log, today, settings)
-                report.planned = [d for d in report.planned if d.role == "maintainer"] + \
+                report.planned = [d for d in report.planned if d.role != "coordinator"] + \
                     [d for d in digests if d.role == "coordinator"]
             _deliver(store, mailer, report, [d for d in digests if d.role == "coordinator"],
                      settings, today, now, run_id)
@@ -514,6 +536,13 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
     return report
 
 
+def _bounced(row: dict, reason: str, now: datetime, settings: Settings,
+             today: date) -> tuple[dict, Assessment]:
+    """A material as it stands once its maintainer's address was refused (no_maintainer)."""
+    row = dict(row, maintainer_bounced_at=iso(now), maintainer_bounce_reason=reason)
+    return row, policy.assess(row, settings.policy, today)
+
+
 def _deliver(store: Store, mailer: Mailer, report: NotifyReport, digests: list[Digest],
              settings: Settings, today: date, now: datetime,
              run_id: int | None) -> dict[str, str]:
@@ -527,11 +556,37 @@ def _deliver(store: Store, mailer: Mailer, report: NotifyReport, digests: list[D
             continue
         with store.transaction():
             store.add_notifications(_log_rows(digest, delivery, today, now, run_id))
-            if delivery.status == "refused" and digest.role == "maintainer":
+            if delivery.status == "refused" and digest.role != "coordinator":
                 store.mark_bounced(digest.recipient, delivery.detail or "refused", now)
-        if delivery.status == "refused":
+            if delivery.delivered and digest.role == "coordinator":
+                for item in digest.items:
+                    if item.kind == "escalation":
+                        lifecycle.unanswered(store, item.material_id, item.reminders, now)
+        if delivery.status == "refused" and digest.role != "coordinator":
             refused[digest.recipient] = delivery.detail or "refused"
     return refused
+
+
+def send_welcomes(store: Store, settings: Settings, today: date, now: datetime, *,
+                  dry_run: bool = False) -> NotifyReport:
+    """Send the welcomes still due (right after a hand-over; `send_due` also does).
+    Raises `NotifyError` when some could not be delivered: they go with the next run."""
+    welcomes = plan_welcomes(store.pending_welcomes())
+    report = NotifyReport(dry_run=dry_run, planned=welcomes)
+    if dry_run or not welcomes:
+        return report
+    with Mailer(settings.smtp, settings.notify.outbox) as mailer:
+        try:
+            _deliver(store, mailer, report, welcomes, settings, today, now, None)
+        except MailerDown as exc:
+            report.error = str(exc)
+            done = {id(s.digest) for s in report.results}
+            report.pending += [d for d in welcomes if id(d) not in done]
+    if report.pending:
+        raise NotifyError(f"{len(report.pending)} welcome email(s) not delivered "
+                          f"({report.error or 'refused for now'}); they go out with the "
+                          "next run", report)
+    return report
 
 
 def _log_rows(digest: Digest, delivery: Delivery, today: date, now: datetime,

@@ -31,6 +31,10 @@ Rules worth knowing (the README explains them to coordinators):
 - The first successful check sets the licence baseline; after that a new licence
   state counts only once seen on two consecutive successful checks.
 - Files without HTML (PDF, images) are not judged on their licence.
+- A site-wide licence (scope "site": "Tenzij anders vermeld …" or a footer default)
+  licenses a material whose page states none of its own, so it is judged as that
+  material's licence; not where the platform has a licence field of its own
+  (Wikiwijs's colofon) that is empty, nor when a material licence disappeared.
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ from oermonitor.settings import PolicySettings
 
 # Refusals that often block robots rather than people: slow to call "broken".
 BLOCKED = ("forbidden", "rate_limited", "blocked_by_robots")
+# Platforms whose materials carry a licence field of their own (the colofon): a
+# site-wide licence does not stand in for an empty one.
+OWN_LICENCE_FIELD = ("wikiwijs",)
 
 # Which state each problem puts a material in, worst first (contract order).
 STATE_OF = {
@@ -57,6 +64,7 @@ STATE_OF = {
     "stale": "stale",
     "failing": "failing",
     "moved": "moved",
+    "no_maintainer": "no_maintainer",
 }
 RANK = {state: index for index, state in enumerate(STATES)}
 
@@ -169,6 +177,17 @@ def confirm(tracking: dict, day: str) -> dict:
     return t
 
 
+def repointed(tracking: dict) -> dict:
+    """The tracking after the material got a new address (moved by hand, or a permanent
+    redirect within the same material followed). What the old address did (a failure
+    streak, a permanent redirect) is no longer the material's; its stale clock, content
+    fingerprint and licence history are."""
+    t = dict(tracking or {})
+    t.update(moved_since=None, moved_to=None, failures=0, hard_failures=0,
+             failing_since=None, failure=None)
+    return t
+
+
 # -- judging ------------------------------------------------------------------------------
 
 
@@ -181,6 +200,8 @@ def assess(material: dict, settings: PolicySettings, today: date) -> Assessment:
     muted_until = material.get("muted_until")
     muted = bool(muted_until) and muted_until >= today_iso
     last_maintained, stale_on = _stale_clock(material, t, settings)
+    if material.get("retired_at"):
+        return Assessment("retired", [], last_maintained, None, muted)
     if not t.get("checks"):
         return Assessment("unchecked", [], last_maintained, stale_on, muted)
     problems: list[Problem] = []
@@ -194,11 +215,30 @@ def assess(material: dict, settings: PolicySettings, today: date) -> Assessment:
         problems.append(Problem("stale", stale_on, {
             "last_maintained": last_maintained, "pilot_end_date": material["pilot_end_date"],
             "days": material.get("review_interval_days") or settings.stale_after_days}))
+    keeper = no_maintainer(material)
+    if keeper:
+        problems.append(keeper)
     state = "ok"
     for p in problems:
         if RANK[STATE_OF[p.code]] < RANK[state]:
             state = STATE_OF[p.code]
     return Assessment(state, problems, last_maintained, stale_on, muted)
+
+
+def no_maintainer(material: dict) -> Problem | None:
+    """Nobody really keeps the material: the maintainer's address bounces, or the
+    maintainer said they no longer keep it, or ignored the reminders (`unowned_*`)."""
+    if material.get("maintainer_bounced_at"):
+        return Problem("no_maintainer", material["maintainer_bounced_at"][:10], {
+            "reason": "bounced", "bounce_reason": material.get("maintainer_bounce_reason"),
+            "maintainer": material.get("maintainer_email")})
+    if material.get("unowned_since"):
+        detail = material.get("unowned_detail")
+        detail = orjson.loads(detail) if isinstance(detail, str) and detail else (detail or {})
+        return Problem("no_maintainer", material["unowned_since"][:10], dict(
+            detail, reason=material.get("unowned_reason") or "released",
+            maintainer=material.get("maintainer_email")))
+    return None
 
 
 def _failure(t: dict, failures: int, settings: PolicySettings) -> Problem:
@@ -217,12 +257,15 @@ def _licence_problems(material: dict, t: dict, settings: PolicySettings) -> list
         return []
     licence = t.get("licence")
     since = t.get("licence_since")
-    if licence is None:
+    from_site = licence is None and _site_licence_covers(material, t)
+    if from_site:
+        licence = t["licence_site"]
+    elif licence is None:
         return [Problem("licence_missing", since,
                         {"was": t.get("licence_was"), "site_licence": t.get("licence_site")})]
     problems = []
     baseline = t.get("licence_baseline")
-    if baseline is not None and _kind(baseline, licence) == "changed":
+    if not from_site and baseline is not None and _kind(baseline, licence) == "changed":
         problems.append(Problem("licence_changed", since, {
             "was": baseline, "now": licence,
             "openness_down": bool(_change(baseline, licence).openness_down)}))
@@ -238,6 +281,15 @@ def _licence_problems(material: dict, t: dict, settings: PolicySettings) -> list
         problems.append(Problem("licence_mismatch", since,
                                 {"catalogue": catalogue, "page": licence}))
     return problems
+
+
+def _site_licence_covers(material: dict, t: dict) -> bool:
+    """Whether the site's own licence stands in for a material that states none."""
+    site = t.get("licence_site")
+    if not site or site == licences.ALL_RIGHTS_RESERVED or t.get("licence_was"):
+        return False
+    platform = (material.get("platform_id") or material.get("identity") or "").partition(":")[0]
+    return platform not in OWN_LICENCE_FIELD
 
 
 def _stale_clock(material: dict, t: dict, settings: PolicySettings

@@ -5,6 +5,14 @@
 
 Validation happens on every row before anything is written; `register` runs in
 one transaction, so an error half-way leaves the database as it was.
+
+A coordinator who replaces a material's address in the spreadsheet and imports
+again gets that material moved, not a second one: a new URL that is a registered
+material's recorded redirect target, or the same material (identity: Wikiwijs
+arrangement id, or the same page spelt differently) as a registered URL that is
+no longer in the spreadsheet, moves that material (`lifecycle.move`). Materials
+of the spreadsheet's pilots that are missing from it are reported (`missing`) and,
+with `prune`, retired.
 """
 
 from __future__ import annotations
@@ -16,18 +24,18 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from oermonitor import licences
+from oermonitor import licences, lifecycle
 from oermonitor.errors import BadInput
-from oermonitor.extract import platforms
+from oermonitor.identity import identity
 from oermonitor.store import Store, iso
 from oermonitor.validate import email_problem, url_problem
 
 MAX_ERROR_LINES = 50  # a sheet with 10,000 bad rows needs the first few and a count
 
 REQUIRED = ("url", "maintainer_email", "pilot")
-OPTIONAL = ("title", "maintainer_name", "pilot_end_date", "coordinator_email", "expected_licence")
+OPTIONAL = ("title", "maintainer_name", "pilot_end_date", "coordinator_email", "expected_licence",
+            "maintainer_first_name", "coordinator_name")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NL_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 CATALOGUE_FIELDS = ("catalogue_id", "catalogue_licence", "catalogue_date")
@@ -43,6 +51,8 @@ class MaterialRow:
     pilot_end_date: str | None = None  # ISO after validation
     coordinator_email: str | None = None
     expected_licence: str | None = None
+    maintainer_first_name: str | None = None  # for the greeting; else maintainer_name's first word
+    coordinator_name: str | None = None  # signs the emails to the pilot's maintainers
     source: str = "csv"
     catalogue_id: str | None = None
     catalogue_licence: str | None = None
@@ -58,10 +68,13 @@ class ImportSummary:
     pilots_changed: int = 0
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+    moved: list[dict] = field(default_factory=list)  # {"id", "from", "to", "line"}
+    missing: list[dict] = field(default_factory=list)  # materials rows not in the file
+    pruned: list[dict] = field(default_factory=list)  # of `missing`, retired (prune)
 
     @property
     def total(self) -> int:
-        return self.added + self.updated + self.unchanged
+        return self.added + self.updated + self.unchanged + len(self.moved)
 
 
 # -- reading -------------------------------------------------------------------
@@ -237,10 +250,13 @@ def cross_row_problems(rows: list[MaterialRow], where: str) -> list[str]:
     errors = []
     end_dates: dict[str, tuple[str, int]] = {}
     coordinators: dict[str, tuple[str, int]] = {}
+    coordinator_names: dict[str, tuple[str, int]] = {}
     urls: dict[str, int] = {}
     for row in rows:
         for value, seen, label in ((row.pilot_end_date, end_dates, "pilot_end_date"),
-                                   (row.coordinator_email, coordinators, "coordinator_email")):
+                                   (row.coordinator_email, coordinators, "coordinator_email"),
+                                   (row.coordinator_name, coordinator_names,
+                                    "coordinator_name")):
             if not value:
                 continue
             first = seen.setdefault(row.pilot, (value, row.line))
@@ -251,23 +267,6 @@ def cross_row_problems(rows: list[MaterialRow], where: str) -> list[str]:
             errors.append(f"{where}:{row.line}: url is already on line {urls[row.url]}")
         urls.setdefault(row.url, row.line)
     return errors
-
-
-def identity(url: str) -> str:
-    """What makes two registered URLs one material: the platform's id ("wikiwijs:171772"),
-    else the URL without its fragment, default port, trailing slash and case of the host."""
-    known = platforms.identity(url)
-    if known:
-        return known
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    if parts.port and parts.port != default:
-        host = f"{host}:{parts.port}"
-    path = parts.path.rstrip("/") or "/"
-    return urlunsplit(("http", host, path, parts.query, ""))
 
 
 def duplicate_warnings(rows: list[MaterialRow], where: str) -> list[str]:
@@ -300,12 +299,25 @@ class _Rollback(Exception):
 
 
 def register(store: Store, rows: list[MaterialRow], now: datetime, *,
-             dry_run: bool = False) -> ImportSummary:
-    """Upsert rows by URL in one transaction (rolled back again for a dry run)."""
+             dry_run: bool = False, complete: str | None = None,
+             prune: bool = False) -> ImportSummary:
+    """Upsert rows by URL in one transaction (rolled back again for a dry run).
+
+    `complete`: the name of a spreadsheet that lists *all* materials of its pilots;
+    registered ones missing from it are then reported in `missing`, and retired
+    with `prune` (each with that name in the reason)."""
     summary = ImportSummary(dry_run=dry_run)
     try:
         with store.transaction():
             _register(store, rows, now, summary)
+            if complete is not None:
+                _missing(store, rows, summary)
+                if prune:
+                    for material in summary.missing:
+                        lifecycle.retire(store, material, by=None, now=now,
+                                         reason=f"no longer in the spreadsheet {complete} "
+                                                "(import --prune)")
+                        summary.pruned.append(material)
             if dry_run:
                 raise _Rollback
     except _Rollback:
@@ -313,23 +325,60 @@ def register(store: Store, rows: list[MaterialRow], now: datetime, *,
     return summary
 
 
+def _missing(store: Store, rows: list[MaterialRow], summary: ImportSummary) -> None:
+    """Registered (spreadsheet, not retired) materials of the file's pilots not in it."""
+    urls = {row.url for row in rows}
+    for pilot in dict.fromkeys(row.pilot for row in rows):
+        summary.missing += [m for m in store.materials(pilot=pilot)
+                            if m["source"] == "csv" and not m["retired_at"]
+                            and m["url"] not in urls]
+
+
+def _moves(store: Store, rows: list[MaterialRow], existing: dict[str, dict],
+           now: datetime, summary: ImportSummary) -> None:
+    """Move registered materials whose new address a row gives (see the module doc)."""
+    listed = {row.url for row in rows}
+    new = [row for row in rows if row.url not in existing]
+    targets = store.materials_redirecting_to([row.url for row in new])
+    taken: set[int] = set()
+    for row in new:
+        found = targets.get(row.url)
+        candidates = [found] if found and found["url"] not in listed else [
+            store.material(mid) for mid, url in store.materials_with_identity(identity(row.url))
+            if url not in listed]
+        candidates = [c for c in candidates if c and not c["retired_at"] and c["id"] not in taken]
+        if len(candidates) != 1:
+            continue
+        material = candidates[0]
+        lifecycle.move(store, material, row.url, by=None, now=now, via="import")
+        taken.add(material["id"])
+        summary.moved.append({"id": material["id"], "from": material["url"], "to": row.url,
+                              "line": row.line})
+
+
 def _register(store: Store, rows: list[MaterialRow], now: datetime,
               summary: ImportSummary) -> None:
     pilots: dict[str, int] = {}
     maintainers: dict[str, int] = {}
     pilot_values = _pilot_values(rows)
-    for name, (end_date, coordinator) in pilot_values.items():
-        pilots[name], changed = store.ensure_pilot(name, end_date, coordinator, now)
+    for name, (end_date, coordinator, coordinator_name) in pilot_values.items():
+        pilots[name], changed = store.ensure_pilot(name, end_date, coordinator, now,
+                                                   coordinator_name)
         summary.pilots_changed += changed
     existing = store.materials_by_urls([r.url for r in rows])
+    _moves(store, rows, existing, now, summary)
+    if summary.moved:
+        existing = store.materials_by_urls([r.url for r in rows])
+    moved = {m["id"] for m in summary.moved}
     identities = store.identities()
     new_rows, updates = [], []
     for row in rows:
         email = row.maintainer_email
         if email not in maintainers:
-            maintainers[email] = store.ensure_maintainer(email, row.maintainer_name, now)[0]
-        elif row.maintainer_name:
-            store.ensure_maintainer(email, row.maintainer_name, now)
+            maintainers[email] = store.ensure_maintainer(
+                email, row.maintainer_name, now, row.maintainer_first_name)[0]
+        elif row.maintainer_name or row.maintainer_first_name:
+            store.ensure_maintainer(email, row.maintainer_name, now, row.maintainer_first_name)
         values = _material_values(row, pilots[row.pilot], maintainers[email])
         current = existing.get(row.url)
         if current is None:
@@ -342,8 +391,15 @@ def _register(store: Store, rows: list[MaterialRow], now: datetime,
             summary.added += 1
             continue
         changed = {k: v for k, v in values.items() if current.get(k) != v}
+        if "maintainer_id" in changed and not current["retired_at"]:
+            # another maintainer in the spreadsheet: a hand-over (history, welcome)
+            lifecycle.reassign(store, store.material(current["id"]), to_email=email,
+                               to_name=row.maintainer_name, by=None, now=now, via="import")
         if changed:
             updates.append(dict(changed, id=current["id"], updated_at=iso(now)))
+        if current["id"] in moved:
+            continue  # counted as moved
+        if changed:
             summary.updated += 1
         else:
             summary.unchanged += 1
@@ -351,11 +407,13 @@ def _register(store: Store, rows: list[MaterialRow], now: datetime,
     store.update_materials(updates)
 
 
-def _pilot_values(rows: list[MaterialRow]) -> dict[str, tuple[str | None, str | None]]:
-    values: dict[str, tuple[str | None, str | None]] = {}
+def _pilot_values(rows: list[MaterialRow]) -> dict[str, tuple[str | None, ...]]:
+    """Per pilot: (end date, coordinator email, coordinator name), the first given."""
+    values: dict[str, tuple[str | None, ...]] = {}
     for row in rows:
-        end, coord = values.get(row.pilot, (None, None))
-        values[row.pilot] = (end or row.pilot_end_date, coord or row.coordinator_email)
+        end, coord, name = values.get(row.pilot, (None, None, None))
+        values[row.pilot] = (end or row.pilot_end_date, coord or row.coordinator_email,
+                             name or row.coordinator_name)
     return values
 
 

@@ -2,8 +2,8 @@
 
     records = overview(store, settings.policy, today, pilot=..., maintainer=..., states=...)
     pilots = pilot_summary(records, store.pilots())
-    text = to_csv(records)                       # `;`-separated, for Excel (nl)
-    write_html(path, render_html(records, pilots, today))
+    text = to_csv(records, "nl", zone)           # `;`-separated, for Excel (nl)
+    write_html(path, render_html(records, pilots, today, "nl", zone, now))
     detail = material_detail(store, settings.policy, "12", today)   # `show`
 
 One query for all materials, then `policy.assess` in a tight loop: the overview
@@ -20,13 +20,13 @@ import io
 import os
 import tempfile
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 import jinja2
 import orjson
 
-from oermonitor import files, policy
+from oermonitor import files, lifecycle, localtime, policy, wording
 from oermonitor.errors import BadInput
 from oermonitor.models import STATES
 from oermonitor.settings import PolicySettings
@@ -34,18 +34,39 @@ from oermonitor.store import Store
 
 ALL_STATES = STATES
 ATTENTION = STATES[:STATES.index("ok")]  # every state that needs someone's attention
+# Withdrawn on purpose: listed separately, never counted in a pilot's health.
+NOT_COUNTED = ("retired",)
 
 # C0/C1 controls and bidi overrides out; tabs and newlines become spaces.
 _CONTROLS = {c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0),
                                0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
 _CONTROLS.update({0x09: " ", 0x0A: " ", 0x0D: " "})
 
+# Spreadsheet columns: (record key, English header, Dutch header). Columns that hold
+# codes keep their `--json` names in both languages (scripts read them); what people
+# read is in the configured language, with readable columns beside the codes (a
+# column without an English header is only in the Dutch sheet).
 CSV_COLUMNS = (
-    "id", "url", "title", "pilot", "maintainer_email", "maintainer_name", "state",
-    "problems", "since", "availability", "licence", "expected_licence", "last_modified",
-    "last_checked", "last_maintained", "stale_on", "muted_until", "evergreen", "final_url",
-    "error",
+    ("id", "id", "id"), ("url", "url", "url"), ("title", "title", "titel"),
+    ("pilot", "pilot", "pilot"), ("pilot_end_date", "pilot_end_date", "einddatum pilot"),
+    ("coordinator_email", "coordinator_email", "e-mail coördinator"),
+    ("maintainer_email", "maintainer_email", "e-mail beheerder"),
+    ("maintainer_name", "maintainer_name", "beheerder"), ("state", "state", "state"),
+    ("state_name", None, "toestand"), ("problems", "problems", "problems"),
+    ("problem", "problem", "probleem"), ("since", "since", "sinds"),
+    ("availability", "availability", "availability"), ("licence", "licence", "licentie"),
+    ("expected_licence", "expected_licence", "afgesproken licentie"),
+    ("last_modified", "last_modified", "laatst gewijzigd"),
+    ("last_checked", "last_checked", "laatst gecontroleerd"),
+    ("last_maintained", "last_maintained", "laatst onderhouden"),
+    ("stale_on", "stale_on", "verouderd vanaf"), ("muted_until", "muted_until", "gepauzeerd tot"),
+    ("evergreen", "evergreen", "tijdloos"), ("final_url", "final_url", "eindadres"),
+    ("error", "error", "foutmelding"),
 )
+# One format per column, so a spreadsheet sorts them: dates as YYYY-MM-DD, the moment
+# of the last check as local YYYY-MM-DD HH:MM.
+CSV_DATES = ("pilot_end_date", "since", "last_modified", "last_maintained", "stale_on",
+             "muted_until")
 
 
 def clean(text: str | None) -> str | None:
@@ -88,6 +109,9 @@ def record(row: dict, settings: PolicySettings, today: date) -> dict:
         "mute_reason": row["mute_reason"] if a.muted else None,
         "evergreen": bool(row["evergreen"]),
         "review_interval_days": row["review_interval_days"],
+        "retired_at": row["retired_at"],
+        "retire_reason": row["retire_reason"],
+        "proposed_url": row["proposed_url"],
     }
 
 
@@ -123,15 +147,30 @@ def attention(records: list[dict]) -> list[dict]:
 
 
 def pilot_summary(records: list[dict], pilots: list[dict]) -> list[dict]:
-    """Per pilot with materials in `records`: end date, coordinator, counts per state."""
+    """Per pilot with materials in `records`: end date, coordinator, counts per state.
+
+    `total` and `counts` are the pilot's health: retired materials are not in them
+    but counted apart (`retired`)."""
     counts: dict[str, dict[str, int]] = {}
+    retired: dict[str, int] = {}
     for r in records:
-        per_state = counts.setdefault(r["pilot"], dict.fromkeys(ALL_STATES, 0))
-        per_state[r["state"]] += 1
+        per_state = counts.setdefault(r["pilot"], dict.fromkeys(
+            [s for s in ALL_STATES if s not in NOT_COUNTED], 0))
+        if r["state"] in NOT_COUNTED:
+            retired[r["pilot"]] = retired.get(r["pilot"], 0) + 1
+        else:
+            per_state[r["state"]] += 1
     return [{"pilot": p["name"], "end_date": p["end_date"],
              "coordinator_email": p["coordinator_email"],
-             "total": sum(counts[p["name"]].values()), "counts": counts[p["name"]]}
+             "total": sum(counts[p["name"]].values()), "counts": counts[p["name"]],
+             "retired": retired.get(p["name"], 0)}
             for p in pilots if p["name"] in counts]
+
+
+def retired(records: list[dict]) -> list[dict]:
+    """Retired materials, most recently retired first (listed apart from the rest)."""
+    return sorted((r for r in records if r["state"] == "retired"),
+                  key=lambda r: (r["retired_at"] or "", r["id"]), reverse=True)
 
 
 def to_json(records: list[dict]) -> bytes:
@@ -140,15 +179,26 @@ def to_json(records: list[dict]) -> bytes:
     return orjson.dumps(records, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
-def to_csv(records: list[dict]) -> str:
-    """A spreadsheet as Excel in the Netherlands opens it: `;`, the caller adds the BOM."""
+def to_csv(records: list[dict], language: str = "en", zone: tzinfo = UTC) -> str:
+    """A spreadsheet as Excel in the Netherlands opens it: `;`, the caller adds the BOM.
+    Headers and the readable `probleem` column follow `language`."""
+    language = wording.lang(language)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    columns = [(key, nl if language == "nl" else en) for key, en, nl in CSV_COLUMNS
+               if (nl if language == "nl" else en)]
+    writer.writerow([header for _, header in columns])
+    yes = "ja" if language == "nl" else "yes"
     for r in records:
         values = dict(r, problems=", ".join(r["problems"]),
-                      evergreen="yes" if r["evergreen"] else "")
-        writer.writerow([_cell(values[c]) for c in CSV_COLUMNS])
+                      state_name=wording.state_name(r["state"], language),
+                      problem="; ".join(wording.describe(p, r, language)
+                                        for p in r["problem_details"]),
+                      evergreen=yes if r["evergreen"] else "",
+                      last_checked=localtime.minute(r["last_checked"], zone))
+        for key in CSV_DATES:
+            values[key] = (values[key] or "")[:10]
+        writer.writerow([_cell(values[key]) for key, _ in columns])
     return out.getvalue()
 
 
@@ -179,13 +229,15 @@ def material_detail(store: Store, settings: PolicySettings, key: str, today: dat
                   added_at=row["added_at"], source=row["source"],
                   catalogue_id=row["catalogue_id"], content_hash=row["content_hash"])
     detail["timeline"] = timeline(store.checks(row["id"]), store.confirmations(row["id"]),
-                                  store.notifications(row["id"]))[:limit]
+                                  store.notifications(row["id"]),
+                                  lifecycle.events(store, row["id"]))[:limit]
     return detail
 
 
 def timeline(checks: list[dict], confirmations: list[dict],
-             notifications: list[dict]) -> list[dict]:
-    """Checks, the changes between them, confirmations and emails, newest first."""
+             notifications: list[dict], actions: list[dict] | None = None) -> list[dict]:
+    """Checks, the changes between them, confirmations, emails and what people did
+    (`lifecycle.events`: moved, retired, handed over, muted, ...), newest first."""
     events = []
     previous = served = None
     for check in sorted(checks, key=lambda c: (c["checked_at"], c["id"])):
@@ -206,7 +258,11 @@ def timeline(checks: list[dict], confirmations: list[dict],
     events += [{"at": n["sent_at"], "kind": "notification", "recipient": n["recipient"],
                 "role": n["role"], "problem": n["problem"], "notice": n["kind"],
                 "status": n["status"]} for n in notifications]
-    order = {"check": 0, "change": 1, "confirmation": 2, "notification": 3}
+    # Confirmations are events too, but shown from their own table (with older ones).
+    events += [{"at": a["at"], "kind": "event", "event": a["kind"], "who": a["who"],
+                "by": a["by"], "text": clean(a["text"]), "detail": a["detail"]}
+               for a in actions or () if a["kind"] != "confirm"]
+    order = {"check": 0, "change": 1, "confirmation": 2, "notification": 3, "event": 4}
     return sorted(events, key=lambda e: (e["at"] or "", order[e["kind"]]), reverse=True)
 
 
@@ -229,35 +285,16 @@ def _change(check: dict, what: str, was, now) -> dict:
     return {"at": check["checked_at"], "kind": "change", "what": what, "was": was, "now": now}
 
 
-def describe(problem: dict) -> str:
-    """A problem in one English line for coordinators (maintainers get Dutch emails)."""
-    code, d = problem["code"], problem["detail"]
-    text = {
-        "broken": lambda: f"link broken: {d.get('availability')} on {d.get('failures')} "
-                          f"check{'' if d.get('failures') == 1 else 's'} in a row",
-        "failing": lambda: f"last check failed: {d.get('availability')}",
-        "moved": lambda: f"moved permanently to {d.get('new_url')}",
-        "licence_missing": lambda: "no licence on the page" + (
-            f" (was {d['was']})" if d.get("was") else "") + (
-            f"; only the site's default {d['site_licence']}" if d.get("site_licence") else ""),
-        "licence_changed": lambda: f"licence changed from {d.get('was')} to {d.get('now')}"
-                                   + (" (less open)" if d.get("openness_down") else ""),
-        "licence_not_open": lambda: f"licence {d.get('licence')} is {d.get('openness')}"
-                                    + (f", expected {d['expected']}" if d.get("expected")
-                                       else ", not an allowed open licence"),
-        "licence_mismatch": lambda: f"catalogue says {d.get('catalogue')}, "
-                                    f"page says {d.get('page')}",
-        "stale": lambda: f"no sign of maintenance since {d.get('last_maintained')} "
-                         f"(pilot ended {d.get('pilot_end_date')})",
-    }[code]()
-    since = f" (since {problem['since']})" if problem.get("since") else ""
-    return clean(text) + since
+def describe(problem: dict, record: dict | None = None, language: str = "en") -> str:
+    """A problem in one plain line, in the words of the emails (`wording.describe`)."""
+    return clean(wording.describe(problem, record or {}, language))
 
 
 # -- the HTML report -------------------------------------------------------------------
 
 COLOURS = {"broken": "#c0392b", "licence_issue": "#8e44ad", "stale": "#d68910",
-           "failing": "#f1c40f", "moved": "#2e86c1", "ok": "#27ae60", "unchecked": "#aab7b8"}
+           "failing": "#f1c40f", "moved": "#2e86c1", "no_maintainer": "#a04000",
+           "ok": "#27ae60", "unchecked": "#aab7b8", "retired": "#566573"}
 _templates = jinja2.Environment(loader=jinja2.PackageLoader("oermonitor", "templates"),
                                 autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
@@ -279,19 +316,38 @@ def _href(url: str | None) -> str | None:
     return url if url and url.lower().startswith(("http://", "https://")) else None
 
 
-def render_html(records: list[dict], pilots: list[dict], today: date) -> str:
-    """The self-contained coordinator report (inline CSS and SVG, no external assets)."""
+def render_html(records: list[dict], pilots: list[dict], today: date, language: str = "en",
+                zone: tzinfo = UTC, now: datetime | None = None) -> str:
+    """The self-contained coordinator report (inline CSS and SVG, no external assets),
+    in `language`; times in `zone`. Problems are described in the emails' words."""
+    language = wording.lang(language)
     for p in pilots:
         p["bar"] = _bar(p["counts"])
     by_pilot: dict[str, list[dict]] = {}
     for r in records:
-        by_pilot.setdefault(r["pilot"], []).append(dict(r, href=_href(r["url"])))
-    todo = [dict(r, href=_href(r["url"]),
-                 descriptions=[describe(p) for p in r["problem_details"]])
+        by_pilot.setdefault(r["pilot"], []).append(
+            dict(r, href=_href(r["url"]), checked=localtime.minute(r["last_checked"], zone)))
+    todo = [dict(r, href=_href(r["url"]), descriptions=[_sentence(p, r, language)
+                                                         for p in r["problem_details"]])
             for r in attention(records)]
+    states = [{"state": s, "name": wording.state_name(s, language),
+               "meaning": wording.state_meaning(s, language), "colour": COLOURS[s]}
+              for s in ALL_STATES]
+    made = localtime.local(now, zone) if now else None
     return _templates.get_template("report.html.j2").render(
-        today=today.isoformat(), pilots=pilots, attention=todo, by_pilot=by_pilot,
-        states=ALL_STATES, colours=COLOURS, total=len(records))
+        today=today.isoformat(), today_long=wording.long_date(today, language),
+        made=wording.long_datetime(made, language) if made else None, zone=str(zone),
+        lang=language, pilots=pilots, attention=todo, by_pilot=by_pilot, states=states,
+        colours=COLOURS, total=len(records), retired=retired(records),
+        state_name=lambda state: wording.state_name(state, language),
+        licence=lambda licence: wording.licence_name(licence, language, short=True))
+
+
+def _sentence(problem: dict, record: dict, language: str) -> str:
+    """The email's sentence for a problem, with since when."""
+    found = wording.finding(problem, record)
+    return clean(" ".join(filter(None, (wording.sentence(found, language),
+                                        wording.since_sentence(found, language)))))
 
 
 def write_html(path: str | Path, html: str) -> None:

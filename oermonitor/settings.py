@@ -14,12 +14,18 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from email.utils import parseaddr
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from oermonitor import licences
 from oermonitor.errors import BadInput
 from oermonitor.validate import email_problem
 
 OPEN_LICENCE_FAMILIES = ("CC-BY", "CC-BY-SA", "CC0", "CC-PDM", "public-domain")
+
+
+@dataclass(frozen=True)
+class GeneralSettings:
+    timezone: str = "Europe/Amsterdam"  # how times are shown; storage stays UTC
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class NotifySettings:
     escalate_after_reminders: int = 3
     coordinator_summaries: bool = True
     outbox: Path | None = None  # write .eml files here instead of sending
+    programme: str = ""  # the programme the pilots belong to, named in the emails
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ class RunSettings:
 class Settings:
     database: Path = Path("oermonitor.db")
     language: str = "nl"
+    general: GeneralSettings = field(default_factory=GeneralSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
@@ -102,8 +110,14 @@ class Settings:
         env = os.environ.get("OERMONITOR_ALLOW_PRIVATE_NETWORKS", "").strip().lower()
         return self.fetch.allow_private_networks or env in ("1", "true", "yes")
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone people read times in (validated when the settings were loaded)."""
+        return ZoneInfo(self.general.timezone)
+
 
 _SECTIONS = {
+    "general": GeneralSettings,
     "fetch": FetchSettings,
     "policy": PolicySettings,
     "notify": NotifySettings,
@@ -240,6 +254,8 @@ def _coerce(section: str, key: str, value, annotation: str, where: str, base: Pa
         choices = _CHOICES.get((section, key))
         if choices and value not in choices:
             raise bad("one of " + ", ".join(choices))
+        if (section, key) == ("general", "timezone") and not _zone_exists(value):
+            raise bad('a time zone name such as "Europe/Amsterdam"')
         if (section, key) == ("smtp", "from"):
             _, addr = parseaddr(value)
             if email_problem(label, addr or value):
@@ -260,3 +276,11 @@ def _coerce(section: str, key: str, value, annotation: str, where: str, base: Pa
                                "family (for example CC-BY, CC-BY-SA, CC0, CC-BY-4.0)")
         return tuple(value)
     raise AssertionError(f"unhandled setting type {kind}")  # pragma: no cover
+
+
+def _zone_exists(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True

@@ -6,6 +6,8 @@ Tables:
   confirmations                   "still current" statements by maintainers
   notifications                   what was sent to whom about which problem
   runs                            one row per `oermonitor run`
+  events                          what people (and oermonitor) did to a material: moved,
+                                  retired, handed over, confirmed, muted, ... (who, when)
 
 `materials` also carries a snapshot of the latest check (availability, licence,
 dates, fingerprint, HTTP validators) and a `tracking` JSON blob that the policy
@@ -162,6 +164,32 @@ def m001_registry(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_lifecycle(db: Database) -> None:
+    """A material's life cycle: retired, without a keeper, a proposed new address;
+    and the events table that records every action with who and when."""
+    materials = db["materials"]
+    for column in ("retired_at", "retire_reason", "unowned_since", "unowned_reason",
+                   "unowned_detail", "proposed_url", "proposed_at", "proposed_by",
+                   "proposal_note"):
+        materials.add_column(column, str)
+    db["events"].create(
+        {"id": int, "material_id": int, "at": str, "kind": str, "by": str, "detail": str},
+        pk="id",
+        foreign_keys=[("material_id", "materials", "id")],
+    )
+    db["events"].create_index(["material_id", "at"])
+    db["events"].create_index(["kind"])
+
+
+@migrations()
+def m003_people_names(db: Database) -> None:
+    """How people are addressed: a maintainer's first name for the greeting, the
+    coordinator's name for the signature."""
+    db["maintainers"].add_column("first_name", str)
+    db["pilots"].add_column("coordinator_name", str)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -268,13 +296,13 @@ class Store:
         return rows[0] if rows else None
 
     def ensure_pilot(self, name: str, end_date: str | None, coordinator: str | None,
-                     now: datetime) -> tuple[int, bool]:
+                     now: datetime, coordinator_name: str | None = None) -> tuple[int, bool]:
         """Insert or update a pilot; returns (id, changed). None values keep what is there."""
         row = self.pilot_by_name(name)
         if row is None:
             pid = self.db["pilots"].insert(
                 {"name": name, "end_date": end_date, "coordinator_email": coordinator,
-                 "created_at": iso(now)}
+                 "coordinator_name": coordinator_name, "created_at": iso(now)}
             ).last_pk
             return pid, True
         update = {}
@@ -282,22 +310,27 @@ class Store:
             update["end_date"] = end_date
         if coordinator is not None and coordinator != row["coordinator_email"]:
             update["coordinator_email"] = coordinator
+        if coordinator_name is not None and coordinator_name != row["coordinator_name"]:
+            update["coordinator_name"] = coordinator_name
         if update:
             self.db["pilots"].update(row["id"], update)
         return row["id"], bool(update)
 
-    def ensure_maintainer(self, email: str, name: str | None, now: datetime) -> tuple[int, bool]:
+    def ensure_maintainer(self, email: str, name: str | None, now: datetime,
+                          first_name: str | None = None) -> tuple[int, bool]:
+        """Insert or update a maintainer; returns (id, changed). None keeps what is there."""
         email = email.lower()
         row = self.maintainer_by_email(email)
         if row is None:
             mid = self.db["maintainers"].insert(
-                {"email": email, "name": name, "created_at": iso(now)}
+                {"email": email, "name": name, "first_name": first_name, "created_at": iso(now)}
             ).last_pk
             return mid, True
-        if name and name != row["name"]:
-            self.db["maintainers"].update(row["id"], {"name": name})
-            return row["id"], True
-        return row["id"], False
+        update = {key: value for key, value in (("name", name), ("first_name", first_name))
+                  if value and value != row[key]}
+        if update:
+            self.db["maintainers"].update(row["id"], update)
+        return row["id"], bool(update)
 
     def material_by_url(self, url: str) -> dict | None:
         rows = list(self.db["materials"].rows_where("url = ?", [url]))
@@ -358,7 +391,9 @@ class Store:
         sql = f"""
             select m.*, p.name as pilot, p.end_date as pilot_end_date,
                    p.coordinator_email as coordinator_email,
+                   p.coordinator_name as coordinator_name,
                    t.email as maintainer_email, t.name as maintainer_name,
+                   t.first_name as maintainer_first_name,
                    t.bounced_at as maintainer_bounced_at,
                    t.bounce_reason as maintainer_bounce_reason
             from materials m
@@ -371,6 +406,10 @@ class Store:
         columns = [c[0] for c in cursor.description]
         for values in cursor:
             yield dict(zip(columns, values, strict=True))
+
+    def active_materials(self) -> Iterator[dict]:
+        """Materials joined with pilot and maintainer, except the retired ones."""
+        return self.materials_view("m.retired_at is null")
 
     def materials(self, *, pilot: str | None = None, maintainer: str | None = None,
                   catalogue_ids: Iterable[str] | None = None) -> Iterator[dict]:
@@ -460,18 +499,91 @@ class Store:
             "where email = ? and bounced_at is not null", [email.lower()])
         return cursor.rowcount > 0
 
+    # -- life cycle: events, redirect targets, welcomes ----------------------------
+
+    def add_event(self, material_id: int, kind: str, by: str | None, detail: dict | None,
+                  now: datetime) -> int:
+        """Record one action on a material (`by`: who; None = the operator)."""
+        return self.db["events"].insert(
+            {"material_id": material_id, "at": iso(now), "kind": kind, "by": by,
+             "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False)}).last_pk
+
+    def events(self, material_id: int) -> list[dict]:
+        """A material's events, newest first, `detail` decoded."""
+        return [dict(row, detail=loads(row["detail"], {})) for row in self.db["events"].rows_where(
+            "material_id = ?", [material_id], order_by="at desc, id desc")]
+
+    def materials_redirecting_to(self, urls: list[str]) -> dict[str, dict]:
+        """Materials whose latest check ended (after redirects) at one of `urls`, by that URL.
+
+        Only those not registered at that URL themselves, and not retired."""
+        found: dict[str, dict] = {}
+        for start in range(0, len(urls), 500):
+            chunk = urls[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.db["materials"].rows_where(
+                    f"final_url in ({marks}) and final_url != url and retired_at is null",
+                    chunk, order_by="id"):
+                found.setdefault(row["final_url"], row)
+        return found
+
+    def materials_with_identity(self, key: str) -> list[tuple[int, str]]:
+        """(id, url) of every material registered under this identity."""
+        return [tuple(row) for row in self.db.execute(
+            "select id, url from materials where identity = ? order by id", [key])]
+
+    def materials_with_proposal(self) -> list[dict]:
+        """Materials with a proposed new address awaiting the coordinator, oldest first."""
+        return list(self.materials_view("m.proposed_url is not null and m.retired_at is null",
+                                        order_by="m.proposed_at, m.id"))
+
+    def pending_welcomes(self) -> list[dict]:
+        """Materials handed over whose new maintainer has not been welcomed yet.
+
+        One row per material (materials_view columns plus `handed_over_at`, `handed_over_by`):
+        its latest hand-over went to the maintainer it has now, it is not retired, the
+        address does not bounce, and no welcome about it reached that address since.
+        """
+        where = """
+            m.retired_at is null and t.bounced_at is null and e.id = (
+                select max(id) from events where material_id = m.id and kind = 'reassign')
+            and json_extract(e.detail, '$.to') = t.email
+            and json_extract(e.detail, '$.welcome')
+            and not exists (
+                select 1 from notifications n where n.material_id = m.id
+                and n.problem = 'welcome' and n.recipient = t.email
+                and n.status in ('sent', 'outbox') and n.sent_at >= e.at)
+        """
+        sql = f"""
+            select m.*, p.name as pilot, p.end_date as pilot_end_date,
+                   p.coordinator_email as coordinator_email,
+                   p.coordinator_name as coordinator_name,
+                   t.email as maintainer_email, t.name as maintainer_name,
+                   t.first_name as maintainer_first_name,
+                   e.at as handed_over_at, e.by as handed_over_by
+            from materials m
+            join pilots p on p.id = m.pilot_id
+            join maintainers t on t.id = m.maintainer_id
+            join events e on e.material_id = m.id
+            where {where}
+            order by t.email, m.id
+        """
+        cursor = self.db.execute(sql)
+        columns = [c[0] for c in cursor.description]
+        return [dict(zip(columns, values, strict=True)) for values in cursor]
+
     # -- the nightly job: due selection, runs, retention ----------------------------
 
     def due_materials(self, now: datetime, recheck_after_hours: float) -> list[dict]:
         """Materials to check now: never checked first, then the longest unchecked.
 
-        Due means never checked, or its `next_check_at` has come, or (no
+        Retired materials are never due. Due means never checked, or its `next_check_at` has come, or (no
         `next_check_at` recorded) its last check is older than `recheck_after_hours`.
         The order makes a run cut short by its time budget continue fairly next time.
         """
         cutoff = iso(now - timedelta(hours=recheck_after_hours))
-        where = ("m.last_checked_at is null or m.next_check_at <= ? "
-                 "or (m.next_check_at is null and m.last_checked_at <= ?)")
+        where = ("m.retired_at is null and (m.last_checked_at is null or m.next_check_at <= ? "
+                 "or (m.next_check_at is null and m.last_checked_at <= ?))")
         return list(self.materials_view(
             where, [iso(now), cutoff],
             order_by="m.last_checked_at is not null, m.last_checked_at, m.id"))

@@ -21,7 +21,7 @@ def email_problem(label: str, value: str) -> str | None:
         return bad
     try:
         parsed = Address(addr_spec=value)
-    except (ValueError, HeaderDefect):
+    except (ValueError, HeaderDefect, IndexError):  # IndexError: "name@" (Python 3.11)
         return bad
     if parsed.addr_spec != value or not _DOMAIN.match(parsed.domain):
         return bad

@@ -21,7 +21,7 @@ def test_every_command_has_help_text():
 
 
 @pytest.mark.parametrize("args", [
-    ["status", "--today", "30-11-2026"],
+    ["status", "--today", "31-11-2026"],
     ["run", "--today", "tomorrow"],
     ["notify", "--today", "2026-13-01", "--dry-run"],
     ["report", "--html", "x.html", "--today", "x"],
@@ -30,6 +30,13 @@ def test_a_bad_date_is_bad_input_exit_1(tmp_path, args):
     result = CliRunner().invoke(main, ["--db", str(tmp_path / "o.db"), *args])
     assert result.exit_code == 1, result.output
     assert "--today: expected a date as YYYY-MM-DD" in result.output
+
+
+@pytest.mark.parametrize("typed", ["2026-11-30", "30-11-2026", "30/11/2026"])
+def test_dates_as_people_type_them(tmp_path, typed):
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "o.db"), "status", "--today",
+                                       typed])
+    assert result.exit_code == 0, result.output
 
 
 def test_unknown_command_is_a_usage_error_exit_2():

@@ -230,11 +230,22 @@ def test_a_locked_database_is_an_operational_failure_not_a_traceback(tmp_path):
 
 def test_the_same_page_under_another_spelling_is_a_warning(tmp_path):
     invoke(tmp_path, "import", str(write(tmp_path, HEADER + "http://school.nl/les,a@b.nl,P,,,,\n")))
-    again = write(tmp_path, HEADER + "HTTP://School.nl/les/,a@b.nl,P,,,,\n", "v2.csv")
-    result, db = invoke(tmp_path, "import", str(again))
+    both = write(tmp_path, HEADER + "http://school.nl/les,a@b.nl,P,,,,\n"
+                 "HTTP://School.nl/les/,a@b.nl,P,,,,\n", "v2.csv")
+    result, db = invoke(tmp_path, "import", str(both))
     assert result.exit_code == 0
     assert "same material (http://school.nl/les) is already registered as " \
            "http://school.nl/les" in result.output
+
+
+def test_the_same_page_spelt_anew_in_place_of_the_old_is_moved(tmp_path):
+    invoke(tmp_path, "import", str(write(tmp_path, HEADER + "http://school.nl/les,a@b.nl,P,,,,\n")))
+    again = write(tmp_path, HEADER + "https://school.nl/les/,a@b.nl,P,,,,\n", "v2.csv")
+    result, db = invoke(tmp_path, "import", str(again))
+    assert result.exit_code == 0, result.output
+    assert "moved 1" in result.output and "added 0" in result.output
+    assert "#1 http://school.nl/les -> https://school.nl/les/" in result.output
+    assert [m["url"] for m in Store.open(db).materials()] == ["https://school.nl/les/"]
 
 
 def test_excel_unicode_text_export_utf16_with_tabs(tmp_path):

@@ -200,7 +200,7 @@ def test_log_file_and_bad_today(server, tmp_path):
                                        "--log-file", str(log)])
     assert result.exit_code == 0
     assert "materials due" in log.read_text(encoding="utf-8")
-    result = CliRunner().invoke(main, ["--config", str(config), "run", "--today", "2-3-2026"])
+    result = CliRunner().invoke(main, ["--config", str(config), "run", "--today", "31-2-2026"])
     assert result.exit_code == 1
     assert "--today" in result.stderr and "Traceback" not in result.output
 

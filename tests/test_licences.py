@@ -268,3 +268,27 @@ def test_site_scope_counts_as_no_material_licence():
 
 def test_failed_fetch_is_never_a_change():
     assert licences.classify_change("CC-BY-4.0", None, served=False).kind == "fetch_failed"
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://creativecommons.org/licenses/nc/1.0/nl/", "CC-NC-1.0-NL"),
+    ("http://creativecommons.org/licenses/nd-nc/1.0/fi/deed.fi", "CC-NC-ND-1.0-FI"),
+    ("https://creativecommons.org/licenses/nc-sa/2.0/jp/", "CC-NC-SA-2.0-JP"),
+    ("https://creativecommons.org/licenses/sa/2.0/jp/", "CC-SA-2.0-JP"),
+    ("https://creativecommons.org/licenses/nc/2.0/nl/", None),  # no such port
+    ("https://web.archive.org/web/20081231/http://creativecommons.org/licenses/by/3.0/nl/",
+     "CC-BY-3.0-NL"),
+    ("http://web.archive.org/web/2012id_/https://creativecommons.org/licenses/by-sa/4.0/",
+     "CC-BY-SA-4.0"),
+    ("https://web.archive.org/web/2012/https://example.org/licenses/by/4.0/", None),
+])
+def test_retired_ports_and_archived_links(url, expected):
+    assert licences.canonical_from_url(url) == expected
+
+
+def test_retired_ports_are_canonical_restricted_and_licenseref():
+    for licence_id in ("CC-NC-1.0-NL", "CC-NC-SA-2.0-JP"):
+        assert licences.is_canonical(licence_id)
+        assert licences.openness(licence_id) == "restricted"
+        assert licences.spdx(licence_id) == f"LicenseRef-{licence_id}"
+    assert not licences.is_canonical("CC-NC-2.0-NL")

@@ -89,10 +89,10 @@ def test_licence_names_from_the_canonical_id():
 
 
 @pytest.mark.parametrize("language, agreed", [
-    ("nl", "Zet de licentie terug op CC BY 4.0 (Naamsvermelding), zoals afgesproken: pas dat "
-     "aan op Wikiwijs en publiceer opnieuw."),
-    ("en", "Set the licence back to CC BY 4.0 (Attribution), as agreed: change it on Wikiwijs "
-     "and publish again."),
+    ("nl", "Zet de licentie op Wikiwijs terug naar CC BY 4.0 (Naamsvermelding), zoals "
+     "afgesproken, en publiceer het materiaal opnieuw."),
+    ("en", "Set the licence on Wikiwijs back to CC BY 4.0 (Attribution), as agreed, and publish "
+     "the material again."),
 ])
 def test_advice_follows_the_agreed_licence(language, agreed):
     for problem in ("licence_not_open", "licence_missing"):
@@ -103,8 +103,10 @@ def test_advice_follows_the_agreed_licence(language, agreed):
 
 
 @pytest.mark.parametrize("language, advice", [
-    ("nl", "Kies een open licentie, zoals CC BY (Naamsvermelding) of publiek domein (CC0):"),
-    ("en", "Choose an open licence, such as CC BY (Attribution) or public domain (CC0):"),
+    ("nl", "Kies op Wikiwijs een open licentie, zoals CC BY (Naamsvermelding) of publiek domein "
+     "(CC0) en publiceer het materiaal opnieuw."),
+    ("en", "Choose an open licence on Wikiwijs, such as CC BY (Attribution) or public domain "
+     "(CC0), and publish the material again."),
 ])
 def test_advice_names_the_allowed_licences_otherwise(language, advice):
     body = text(item("licence_not_open", licence="CC-BY-NC-4.0", licence_openness="restricted"),
@@ -145,7 +147,8 @@ def test_platform_comes_from_the_check_the_identity_or_the_url():
 
 
 @pytest.mark.parametrize("language, via_coordinator, no_coordinator", [
-    ("nl", "Is het nog actueel zoals het is? Beantwoord dan deze e-mail; de coördinator legt "
+    ("nl", "Klopt het materiaal nog zonder aanpassingen? Beantwoord dan deze e-mail; de "
+     "coördinator legt "
      "dat vast.", "Beantwoord dan deze e-mail (aan oermonitor@school.nl) of laat het de "
      "coördinator van je school weten"),
     ("en", "Is it still current as it is? Then reply to this email; the coordinator will "
@@ -157,8 +160,10 @@ def test_stale_advice_never_names_the_cli_and_always_gives_an_address(
     stale = item("stale", last_maintained="2024-06-13", pilot_end_date="2025-04-09")
     body = text(stale, language=language)
     assert via_coordinator in body and "oermonitor confirm" not in body
-    assert ("Sinds 13 juni 2024 zien we geen teken van onderhoud meer" in body
-            or "no sign of maintenance since 13 June 2024" in body)
+    assert ("Het materiaal is sinds 13 juni 2024 niet meer bijgewerkt, en niemand heeft ons "
+            "laten weten dat het nog actueel is." in body
+            or "The material has not been updated since 13 June 2024, and nobody has told us "
+            "it is still current." in body)
     assert "9 april 2025" in body or "9 April 2025" in body
     alone = text(item("stale", coordinator_email=None), item("moved", 2, coordinator_email=None,
                                                             new_url="https://x.example/n"),
@@ -170,9 +175,11 @@ def test_stale_advice_never_names_the_cli_and_always_gives_an_address(
 
 
 @pytest.mark.parametrize("availability, status, expected", [
-    ("missing", 404, "De pagina is weg: de website meldt dat die niet bestaat (HTTP 404)."),
+    ("missing", 404, "De pagina is niet meer te vinden: de website meldt dat deze niet bestaat "
+     "(foutcode 404)."),
     ("login_required", 200, "De pagina vraagt om in te loggen"),
-    ("server_error", 503, "De website geeft een foutmelding in plaats van de pagina (HTTP 503)."),
+    ("server_error", 503, "De website geeft een foutmelding in plaats van de pagina "
+     "(foutcode 503)."),
     ("unreachable", None, "De website is niet bereikbaar: we krijgen geen verbinding."),
 ])
 def test_availability_in_plain_words(availability, status, expected):
@@ -181,15 +188,26 @@ def test_availability_in_plain_words(availability, status, expected):
 
 
 def test_subjects_name_the_material_and_stay_short():
-    assert mail(item("broken", title="Breuken"))[0] == "Wikiwijs-materiaal 'Breuken' vraagt aandacht"
+    assert mail(item("broken", title="Breuken"))[0] == (
+        "Wikiwijs-materiaal 'Breuken' vraagt je aandacht")
     assert mail(item("broken", title="Breuken", platform=None), language="en")[0] == (
-        "Learning material 'Breuken' needs attention")
-    assert mail(item("broken", title="Breuken"), item("stale", 2, title="Procenten"))[0] == (
-        "2 van je lesmaterialen vragen aandacht: Breuken, Procenten")
-    long = mail(*(item("broken", n, title=f"Een heel lange titel nummer {n}") for n in range(5)))
-    assert len(long[0]) <= 78 and long[0].endswith("…")
+        "Learning material 'Breuken' needs your attention")
+    assert mail(item("broken", title="Kommagetallen oefenen"),
+                item("stale", 2, title="Procenten"))[0] == (
+        "2 lesmaterialen vragen je aandacht: Kommagetallen oefenen en 1 ander")
+    assert mail(*(item("broken", n, title=f"Les {n}") for n in range(3)), language="en")[0] == (
+        "3 of your learning materials need attention: Les 0 and 2 others")
     reminder = mail(item("broken", kind="reminder", title="Breuken"))[0]
-    assert reminder == "Herinnering: Wikiwijs-materiaal 'Breuken' vraagt aandacht"
+    assert reminder == "Herinnering: Wikiwijs-materiaal 'Breuken' vraagt je aandacht"
+
+
+def test_a_title_that_does_not_fit_is_left_out_not_cut_off():
+    long = mail(*(item("broken", n, title=f"Een heel lange titel over kommagetallen nummer {n}")
+                  for n in range(5)))[0]
+    assert long == "5 lesmaterialen vragen je aandacht"
+    one = mail(item("broken", title="Een heel lange titel over kommagetallen en procenten in "
+                                    "de brugklas, deel één"))[0]
+    assert one.endswith("deel één' vraagt je aandacht") and "…" not in one
 
 
 def test_from_header_gets_a_display_name_unless_configured():
@@ -205,3 +223,22 @@ def test_intro_says_it_once_and_in_good_dutch():
     body = text(item("broken", availability="missing"))
     assert "iets waar jij iets" not in body and "Bij de laatste controle viel ons het volgende op:" in body
     assert "meldt dat ze" not in body
+
+
+@pytest.mark.parametrize("language, said, todo", [
+    ("nl", "Bij het materiaal zelf staat geen licentie; de website als geheel valt wel onder "
+     "CC BY 4.0 (Naamsvermelding).",
+     "Zet de licentie ook bij het materiaal zelf (in het colofon) en publiceer het materiaal opnieuw"),
+    ("en", "The material itself states no licence; the website as a whole is under "
+     "CC BY 4.0 (Attribution).",
+     "Add the licence to the material itself (in the colophon) and publish the material again"),
+])
+def test_a_site_wide_licence_is_never_called_no_licence_on_the_page(language, said, todo):
+    body = text(item("licence_missing", site_licence="CC-BY-4.0"), language=language)
+    assert said in body and todo in body
+    assert "Op de pagina staat geen licentie" not in body
+    assert "The page states no licence" not in body
+    gone = text(item("licence_missing", licence_was="CC-BY-SA-4.0", site_licence="CC-BY-4.0"),
+                language=language)
+    assert ("eerder was dat CC BY-SA 4.0" in gone) or ("it used to be CC BY-SA 4.0" in gone)
+    assert "Op de pagina staat geen licentie" not in gone

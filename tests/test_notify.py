@@ -91,10 +91,10 @@ def test_each_maintainer_gets_one_email_about_only_their_own_materials(store, sm
     assert [len(smtp.to(a)) for a in ("anne@school.nl", "bram@school.nl", "carla@school.nl",
                                       COORDINATOR)] == [1, 1, 0, 1]
     anne_text, anne_html = bodies(smtp.to("anne@school.nl")[0])
-    assert "Beste Anne de Vries" in anne_text
+    assert "Beste Anne," in anne_text  # the first word of maintainer_name
     assert "Breuken oefenen" in anne_text and "Procenten" in anne_text
     assert "https://maken.wikiwijs.nl/1/Les_1" in anne_text
-    assert "De pagina is weg" in anne_text and "geen licentie meer" in anne_text
+    assert "De pagina is niet meer te vinden" in anne_text and "geen licentie meer" in anne_text
     assert "Verhoudingen" not in anne_text + anne_html and "bram" not in anne_text
     bram_text, bram_html = bodies(smtp.to("bram@school.nl")[0])
     assert "Breuken" not in bram_text and "Procenten" not in bram_html
@@ -137,7 +137,8 @@ def test_no_repeat_the_same_day_then_a_reminder_after_the_interval(store, smtp, 
     mails = smtp.to("anne@school.nl")
     assert len(mails) == 2
     assert mails[1]["Subject"].startswith("Herinnering")
-    assert "voor het eerst op 10 maart 2026" in bodies(mails[1])[0]
+    assert ("Dit is een herinnering: we hebben dit op 10 maart 2026 voor het eerst gemeld."
+            in bodies(mails[1])[0])
     assert len(smtp.to(COORDINATOR)) == 1  # a reminder is no news for the coordinator
 
 
@@ -173,12 +174,21 @@ def test_escalation_to_the_coordinator_after_unanswered_reminders(store, smtp, t
 
     assert len(smtp.to("anne@school.nl")) == 5  # new, then a reminder every week
     summaries = smtp.to(COORDINATOR)
-    assert len(summaries) == 2  # the new problem, then one escalation (not repeated)
+    # the new problem, then one escalation (not repeated); from then on the material
+    # has no real keeper, which the next summary says
+    assert len(summaries) == 3
     text = bodies(summaries[1])[0]
     assert "Geen reactie na herinneringen" in text
-    assert "Anne kreeg 2 herinneringen sinds 10 maart 2026" in text
-    kinds = [r["kind"] for r in store.notifications(mid) if r["role"] == "coordinator"]
-    assert sorted(kinds) == ["escalation", "new"]
+    assert ("Anne heeft sinds 10 maart 2026 twee herinneringen gekregen, maar het probleem is "
+            "nog niet opgelost." in text)
+    text = bodies(summaries[2])[0]
+    assert "Lesmateriaal zonder beheerder" in text
+    assert "reageerde niet op de herinneringen" in text and "oermonitor reassign 1" in text
+    kinds = [(r["problem"], r["kind"]) for r in store.notifications(mid)
+             if r["role"] == "coordinator"]
+    assert sorted(kinds) == [("broken", "escalation"), ("broken", "new"),
+                             ("no_maintainer", "new")]
+    assert [e["kind"] for e in store.events(mid)] == ["unanswered"]
 
 
 def test_english_when_configured(store, smtp, tmp_path):
@@ -187,8 +197,8 @@ def test_english_when_configured(store, smtp, tmp_path):
     send_due(store, settings_for(smtp.port, tmp_path, language="en"), DAY, NOW)
     mail = smtp.to("anne@school.nl")[0]
     text, html = bodies(mail)
-    assert mail["Subject"] == "Wikiwijs material 'Fractions' needs attention"
-    assert "The page is gone" in text and "We have seen this since 9 March 2026" in text
+    assert mail["Subject"] == "Wikiwijs material 'Fractions' needs your attention"
+    assert "The page can no longer be found" in text and "We have seen this since 9 March 2026" in text
     assert '<html lang="en">' in html and "Beste" not in text
     assert smtp.to(COORDINATOR)[0]["Subject"] == (
         "Summary for pilot Rekenen: 1 learning material needs attention")
@@ -231,11 +241,15 @@ def test_refused_recipient_does_not_stop_the_others(store, smtp, tmp_path):
     summary = bodies(smtp.to(COORDINATOR)[0])[0]
     assert "onze e-mail niet ontvangen" in summary and "weg@school.nl" in summary
     assert "550" in summary
-    # The next reminder day does not try the dead address again, nor re-tell the coordinator.
+    assert "Lesmateriaal zonder beheerder" in summary  # nobody keeps it now
+    # The next reminder day does not try the dead address again, nor re-tell the
+    # coordinator that it bounced; the summary only still lists it as without maintainer.
     smtp.refuse.clear()
     send_due(store, settings, DAY + timedelta(days=14), NOW + timedelta(days=14))
     assert smtp.to("weg@school.nl") == []
-    assert len(smtp.to(COORDINATOR)) == 1
+    later = bodies(smtp.to(COORDINATOR)[1])[0]
+    assert "onze e-mail niet ontvangen" not in later
+    assert "Lesmateriaal zonder beheerder" in later and "Dit staat nog open" in later
 
 
 def test_temporary_refusal_is_retried_next_run_and_the_others_are_kept(store, smtp, tmp_path):
@@ -271,8 +285,7 @@ def test_hostile_page_title_changes_neither_headers_nor_markup(store, smtp, tmp_
     assert sorted(mail.keys()) == sorted(
         ["From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted",
          "X-Auto-Response-Suppress", "MIME-Version", "Content-Type", "Reply-To"])
-    assert mail["Subject"].startswith("Wikiwijs-materiaal 'Les Bcc: victim@evil.example")
-    assert mail["Subject"].endswith("…' vraagt aandacht") and "\n" not in mail["Subject"]
+    assert mail["Subject"] == "Je Wikiwijs-materiaal vraagt aandacht"  # too long to name
     assert "\n" not in str(mail["To"]) and mail["To"].addresses[0].addr_spec == "anne@school.nl"
     text, html = bodies(mail)
     assert "<script" not in html and "evil.example\">" not in html
@@ -321,7 +334,7 @@ def test_cli_notify_sends_what_is_due_and_exits_3_when_the_server_is_down(store,
     preview = runner.invoke(main, ["--config", config, "notify", "--today", "2026-03-10",
                                    "--dry-run", "--preview"])
     assert preview.exit_code == 0 and "would send 2 email(s)" in preview.output
-    assert "Subject: Wikiwijs-materiaal 'Breuken' vraagt aandacht" in preview.output
+    assert "Subject: Wikiwijs-materiaal 'Breuken' vraagt je aandacht" in preview.output
 
     sink = SmtpSink(port).start()
     try:
@@ -360,3 +373,23 @@ def test_cli_test_message_and_bounce_marks(store, smtp, tmp_path):
     assert cleared.exit_code == 0 and "will get emails again" in cleared.output
     assert store.maintainer_by_email("weg@school.nl")["bounced_at"] is None
 
+
+
+def test_wikiwijs_material_with_only_the_sites_licence_is_told_to_add_its_own(store, smtp,
+                                                                                tmp_path):
+    mid = add(store, 1, "anne@school.nl", title="Breuken")
+    tracking = {}
+    for day in (DAY - timedelta(days=1), DAY):
+        tracking = policy.fold(tracking, {
+            "checked_at": f"{day.isoformat()}T02:00:00+00:00", "availability": "ok",
+            "content_hash": "h1", "last_modified": day.isoformat(), "licence": "CC-BY-4.0",
+            "licence_scope": "site", "licence_all": json.dumps(["CC-BY-4.0"])},
+            Settings().policy)
+    store.update_material(mid, {"tracking": json.dumps(tracking), "availability": "ok",
+                                "licence": "CC-BY-4.0", "licence_scope": "site",
+                                "last_checked_at": f"{DAY}T02:00:00+00:00"})
+    send_due(store, settings_for(smtp.port, tmp_path), DAY, NOW)
+    [message] = smtp.to("anne@school.nl")
+    plain, _ = bodies(message)
+    assert "Bij het materiaal zelf staat geen licentie; de website als geheel valt wel onder" in plain
+    assert "Op de pagina staat geen licentie" not in plain

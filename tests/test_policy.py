@@ -346,3 +346,34 @@ def test_less_detailed_licence_keeps_the_detail(h):
     h.check(mid, "2025-03-02", licence="CC-BY-SA")
     assert h.tracking(mid)["licence"] == "CC-BY-SA-4.0"
     assert h.assess(mid, "2025-03-02").state == "ok"
+
+
+# --- a site-wide licence licenses a material that states none of its own -------------------
+
+def test_site_wide_open_licence_licenses_a_material_without_its_own(h):
+    mid = h.add("https://lesbrieven.example.nl/breuken")
+    h.check(mid, "2025-03-01", licence="CC-BY-4.0", scope="site")
+    a = h.assess(mid, "2025-03-01")
+    assert a.state == "ok" and codes(a) == []
+
+
+def test_site_wide_licence_that_is_not_open_is_judged_as_the_materials(h):
+    mid = h.add("https://lesbrieven.example.nl/breuken")
+    h.check(mid, "2025-03-01", licence="CC-BY-NC-4.0", scope="site")
+    a = h.assess(mid, "2025-03-01")
+    assert codes(a) == ["licence_not_open"]
+    assert problem(a, "licence_not_open").detail["licence"] == "CC-BY-NC-4.0"
+
+
+def test_site_wide_licence_does_not_fill_an_empty_wikiwijs_colofon(h):
+    mid = h.add("https://maken.wikiwijs.nl/171772/Breuken")
+    h.check(mid, "2025-03-01", licence="CC-BY-4.0", scope="site")
+    a = h.assess(mid, "2025-03-01")
+    assert codes(a) == ["licence_missing"]
+    assert problem(a, "licence_missing").detail == {"was": None, "site_licence": "CC-BY-4.0"}
+
+
+def test_site_all_rights_reserved_is_no_licence_for_the_material(h):
+    mid = h.add("https://lesbrieven.example.nl/breuken")
+    h.check(mid, "2025-03-01", licence="all-rights-reserved", scope="site")
+    assert codes(h.assess(mid, "2025-03-01")) == ["licence_missing"]

@@ -140,3 +140,26 @@ def test_truncated_robots_keeps_whole_lines():
 def test_robots_url():
     assert robots_url("https://user:pw@maken.wikiwijs.nl:8443/171772/x?y=1") == \
         "https://maken.wikiwijs.nl:8443/robots.txt"
+
+
+def test_wildcards_and_end_anchor_over_loopback(server):
+    robots(server, "User-agent: *\nDisallow: /*.pdf$\nDisallow: /zoek?\n\n"
+                   "User-agent: oermonitor\n\nDisallow: /*/concept/\n")
+    for path in ("/les/blad.pdf", "/les/blad.pdf.html", "/les/concept/1", "/zoek"):
+        server.route(path, "p")
+    with make_fetcher() as fetcher:
+        # our own group applies (a blank line inside it does not end it), the * group does not
+        assert fetcher.fetch(server.url("/les/concept/1")).availability == "blocked_by_robots"
+        assert fetcher.fetch(server.url("/les/blad.pdf")).availability == "ok"
+        assert fetcher.fetch(server.url("/les/blad.pdf.html")).availability == "ok"
+
+
+def test_only_our_product_token_selects_a_group(server):
+    # "school" appears in our User-Agent header (the contact address), not in our token
+    robots(server, "User-agent: school\nDisallow: /\n\nUser-agent: *\nDisallow: /*.pdf$\n")
+    server.route("/les", "p")
+    server.route("/les/blad.pdf", "p")
+    with make_fetcher(contact="beheer@school.example") as fetcher:
+        assert "school" in fetcher.user_agent
+        assert fetcher.fetch(server.url("/les")).availability == "ok"
+        assert fetcher.fetch(server.url("/les/blad.pdf")).availability == "blocked_by_robots"

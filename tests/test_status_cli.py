@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -101,17 +102,55 @@ def test_bad_state_is_a_usage_error(db):
     assert run(db, "status", "--state", "weird").exit_code == 2
 
 
-def test_csv_opens_in_dutch_excel(db):
-    result = run(db, "status", "--csv", "--today", "2025-09-01")
-    assert result.exit_code == 0
+def csv_rows(db, *args) -> list[dict]:
+    result = run(db, *args, "status", "--csv", "--today", "2025-09-01")
+    assert result.exit_code == 0, result.output
     raw = result.stdout_bytes
     assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    assert len(rows) == 7 and set(rows[0]) >= REQUIRED
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_csv_opens_in_dutch_excel(db):
+    rows = csv_rows(db)
+    assert len(rows) == 7
+    assert list(rows[0])[:13] == [
+        "id", "url", "titel", "pilot", "einddatum pilot", "e-mail coördinator",
+        "e-mail beheerder", "beheerder", "state", "toestand", "problems", "probleem", "sinds"]
+    assert set(rows[0]) >= {"id", "url", "pilot", "state", "problems", "availability"}
     broken = next(r for r in rows if r["url"].endswith("/broken"))
     assert broken["state"] == "broken" and broken["problems"] == "broken"
+    assert broken["toestand"] == "link werkt niet"
+    assert broken["probleem"] == ("link werkt niet: pagina bestaat niet (foutcode 404), "
+                                  "2 controles op rij, sinds 31 augustus 2025")
+    nc = next(r for r in rows if r["url"].endswith("/nc"))
+    assert nc["probleem"].startswith("geen open licentie (CC BY-NC 4.0: NC verbiedt commercieel")
     formula = next(r for r in rows if r["pilot"] == "Pilot B")
-    assert formula["title"] == "'=HYPERLINK(1)"  # never run as a formula
+    assert formula["titel"] == "'=HYPERLINK(1)"  # never run as a formula
+    assert formula["e-mail coördinator"] == "coord@school.nl"
+    assert broken["einddatum pilot"] == "2025-06-30"
+
+
+def test_csv_dates_have_one_sortable_format_per_column(db):
+    rows = csv_rows(db)
+    day, minute = re.compile(r"^\d{4}-\d{2}-\d{2}$"), re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
+    for column in ("einddatum pilot", "sinds", "laatst gewijzigd", "laatst onderhouden",
+                   "verouderd vanaf"):
+        values = [r[column] for r in rows if r[column]]
+        assert values and all(day.match(v) for v in values), column
+    checked = [r["laatst gecontroleerd"] for r in rows if r["laatst gecontroleerd"]]
+    assert checked and all(minute.match(v) for v in checked)
+    ok = next(r for r in rows if r["url"].endswith("/ok"))
+    assert ok["laatst gecontroleerd"] == "2025-08-31 04:00"  # local time, summer
+
+
+def test_csv_in_english_keeps_the_json_names(db, tmp_path):
+    config = tmp_path / "en.toml"
+    config.write_text('language = "en"\n[general]\ntimezone = "UTC"\n', encoding="utf-8")
+    rows = csv_rows(db, "--config", str(config))
+    assert set(rows[0]) >= REQUIRED | {"pilot_end_date", "coordinator_email", "problem"}
+    broken = next(r for r in rows if r["url"].endswith("/broken"))
+    assert broken["problem"].startswith("link broken: page does not exist (error code 404)")
+    assert broken["last_checked"] == "2025-09-01 02:00"
 
 
 def test_text_summary_and_attention_list_worst_first(db):
@@ -120,12 +159,14 @@ def test_text_summary_and_attention_list_worst_first(db):
     out = result.stdout
     assert "\x1b" not in out and "\x07" not in out  # no colours or page escapes off a tty
     assert "Pilot A (ended 2025-06-30): 6 materials" in out
-    assert "Pilot B (running, coordinator coord@school.nl): 1 materials" in out
+    assert "Pilot B (running): 1 material\n  coordinator coord@school.nl\n" in out
     attention = out[out.index("Needs attention"):]
     order = [attention.index(s) for s in ("broken", "licence_issue", "stale", "failing",
                                            "moved")]
     assert order == sorted(order)
-    assert "moved permanently to https://example.org/new-home" in attention
+    assert "- moved to https://example.org/new-home, since 31 August 2025" in attention
+    assert "- not openly licensed (CC BY-NC 4.0: NC forbids commercial reuse)" in attention
+    assert "restricted" not in attention
     assert "Breuken oefenen" not in attention  # ok materials need no attention
 
 
@@ -147,10 +188,17 @@ def test_show_text_and_json(db):
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert f"#{mid} Weg" in out and "teacher@school.nl" in out and "broken" in out
-    assert "link broken: missing on 2 checks in a row (since 2025-08-31)" in out
-    assert "availability: ok -> missing" in out
-    assert "confirmed     still current by teacher@school.nl: kijk ik naar" in out
-    assert "email         new to maintainer teacher@school.nl about broken (sent)" in out
+    assert ("link broken: page does not exist (error code 404), 2 checks in a row, since "
+            "31 August 2025") in out
+    lines = out[out.index("History (newest first, times in Europe/Amsterdam):"):]
+    assert ("2025-09-01 06:00  confirmed still current by teacher@school.nl: kijk ik naar"
+            in lines)
+    assert ("2025-09-01 05:00  emailed the maintainer teacher@school.nl: link broken "
+            "(first notice)") in lines
+    assert "changed: online -> page does not exist" in lines
+    assert "checked: page does not exist (HTTP 404)" in lines
+    for code in ("-> missing", "availability", "about broken", "notification", " new "):
+        assert code not in lines  # no internal codes
     detail = json.loads(run(db, "show", "https://example.org/broken", "--json",
                             "--today", "2025-09-01").stdout)
     kinds = [e["kind"] for e in detail["timeline"]]
@@ -220,3 +268,30 @@ def test_evergreen_and_review_interval(tmp_path):
     assert status_json(path)[0]["state"] == "ok"
     assert run(path, "review-every", str(mid), "--off").exit_code == 0
     assert status_json(path)[0]["state"] == "stale"
+
+
+def test_status_fits_the_terminal_on_the_demo_data(tmp_path):
+    workspace = tmp_path / "demo"
+    assert CliRunner().invoke(main, ["demo", "--keep", str(workspace)]).exit_code == 0
+    config = str(workspace / "demo.toml")
+    for columns in (80, 60):
+        result = CliRunner(env={"COLUMNS": str(columns)}).invoke(
+            main, ["--config", config, "status"])
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert max(len(line) for line in lines) <= columns, columns
+        words = {w for line in lines for w in line.split()}
+        assert {"Kommagetallen", "oefenen", "December", "2026"} <= words  # none broken
+    narrow = CliRunner(env={"COLUMNS": "60"}).invoke(main, ["--config", config, "status"])
+    assert "http://127.0.0.1:" in narrow.stdout and "/…/Grafieken_lezen_en_maken" in narrow.stdout
+
+
+def test_status_right_after_import_says_how_to_start(tmp_path):
+    sheet = tmp_path / "materialen.csv"
+    sheet.write_text("url,maintainer_email,pilot\nhttps://example.org/les,a@school.nl,Taal\n",
+                     encoding="utf-8")
+    db = tmp_path / "oermonitor.db"
+    assert run(db, "import", str(sheet)).exit_code == 0
+    out = run(db, "status").stdout
+    assert "Nothing has been checked yet." in out and "oermonitor run" in out
+    assert "Nothing needs attention" not in out

@@ -19,6 +19,7 @@ import click
 
 from oermonitor import __version__
 from oermonitor.errors import BadInput, OperationalError
+from oermonitor.registry import parse_date
 from oermonitor.safetext import for_terminal
 from oermonitor.settings import Settings, load_settings
 from oermonitor.store import Store, utcnow
@@ -164,18 +165,20 @@ pass_env = click.make_pass_decorator(Env)
 
 
 class IsoDate(click.ParamType):
-    """A `YYYY-MM-DD` option value; a bad one is bad input (exit 1), named by its option."""
+    """A date option value as people type it, `YYYY-MM-DD` or `DD-MM-YYYY` (as in the
+    spreadsheet); a bad one is bad input (exit 1), named by its option."""
 
     name = "YYYY-MM-DD"
 
     def convert(self, value, param, ctx) -> date:
         if isinstance(value, date):
             return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
+        parsed = parse_date(str(value))
+        if parsed is None:
             label = param.opts[0] if param is not None and param.opts else "date"
-            raise BadInput(f"{label}: expected a date as YYYY-MM-DD, got {value!r}") from None
+            raise BadInput(f"{label}: expected a date as YYYY-MM-DD or DD-MM-YYYY, "
+                           f"got {value!r}")
+        return date.fromisoformat(parsed)
 
 
 DATE = IsoDate()
@@ -190,6 +193,7 @@ from oermonitor.cli import (  # noqa: E402,F401
     edurep,
     inspect,
     job,
+    lifecycle,
     notify,
     overview,
     registry,

@@ -78,7 +78,7 @@ def import_command(env, query: str, pilot: str, maintainer_email: str,
 @edurep_group.command("sync")
 @click.option("--set", "set_spec", required=True, help="OAI-PMH set, e.g. 'wikiwijsmaken'.")
 @click.option("--from", "since", default=None,
-              help="Only records changed since this date (YYYY-MM-DD).")
+              help="Only records changed since this date (YYYY-MM-DD or DD-MM-YYYY).")
 @click.option("--endpoint", default=catalogue.DEFAULT_OAI_ENDPOINT, show_default=True,
               help="OAI-PMH endpoint of the catalogue.")
 @pass_env
@@ -90,7 +90,7 @@ def sync_command(env, set_spec: str, since: str | None, endpoint: str) -> None:
     if since is not None:
         parsed = registry.parse_date(since)
         if parsed is None:
-            raise BadInput(f"--from {since!r} is not a date (use YYYY-MM-DD)")
+            raise BadInput(f"--from {since!r} is not a date (use YYYY-MM-DD or DD-MM-YYYY)")
         since = parsed
     with catalogue.CatalogueClient(env.settings) as client:
         harvested = catalogue.harvest(client, endpoint, set_spec, since=since)

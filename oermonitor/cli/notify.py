@@ -99,4 +99,6 @@ def _describe(digest: notify.Digest) -> str:
     what = f"{count} material" + ("" if count == 1 else "s")
     if digest.role == "coordinator":
         return f"coordinator {digest.recipient} (pilot {for_terminal(digest.pilot)}): {what}"
+    if digest.role == notify.WELCOME:
+        return f"welcome to new maintainer {digest.recipient}: {what}"
     return f"maintainer {digest.recipient}: {what}"

@@ -5,9 +5,16 @@
 Parses the page once (`Page`), then asks each extractor: availability
 refinement (soft 404, login walls), licence, declared dates, content
 fingerprint and platform specifics. No I/O happens here.
+
+Each extractor runs guarded: one that fails on a page is logged and gives
+nothing (no licence, no date, ...), and the rest of the page's facts still stand.
 """
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from oermonitor.extract import availability, dates, fingerprint, licence, platforms
 from oermonitor.extract.page import Page
@@ -15,6 +22,8 @@ from oermonitor.models import SERVED, Facts, FetchResult, LicenceResult
 from oermonitor.safetext import clip
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def is_html(result: FetchResult) -> bool:
@@ -52,17 +61,29 @@ def _extract(result: FetchResult) -> Facts:
     state, error = availability.refine(result, page)
     if state not in SERVED:
         return Facts(availability=state, error=error)
-    found = platforms.recognise(page)
-    modified, source = dates.declared_date(page, result.headers, result.fetched_at, found)
+    url = page.url
+    found = _guarded(url, platforms.recognise, None, page)
+    modified, source = _guarded(url, dates.declared_date, (None, None), page, result.headers,
+                                result.fetched_at, found)
     return Facts(
         availability=state,
         error=error,
-        licence=licence.detect(page) or LicenceResult(id=None),
+        licence=_guarded(url, licence.detect, None, page) or LicenceResult(id=None),
         last_modified=modified,
         last_modified_source=source,
-        title=found.title if found and found.title else platforms.generic_title(page),
+        title=(found.title if found and found.title
+               else _guarded(url, platforms.generic_title, None, page)),
         platform=found.name if found else None,
         platform_id=found.platform_id if found else None,
         author=found.author if found else None,
-        content_hash=fingerprint.content_hash(page),
+        content_hash=_guarded(url, fingerprint.content_hash, None, page),
     )
+
+
+def _guarded(url: str, extractor: Callable[..., T], default: T, *args) -> T:
+    """`extractor(*args)`, or `default` (logged) when it fails on this page."""
+    try:
+        return extractor(*args)
+    except Exception:  # one extractor's failure must not lose the page's other facts
+        log.warning("extractor %s failed on %s", extractor.__name__, url, exc_info=True)
+        return default

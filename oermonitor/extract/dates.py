@@ -11,24 +11,38 @@ when no change date exists at all, the latest publication date. A date after
 "colofon", "label", "jsonld", "meta", "time", "http", "site-label", with
 ":published" appended for a publication date.
 
+Only the page's own dates count: a date in a reader's comment, a teaser of
+another article, an embedded post or quote (`Page.zone` "component") is not
+the material's, and a `<time>` in site chrome (a sidebar's list of posts) is
+not either. Each source is read on its own: one that fails is logged and gives
+nothing, the others still count.
+
+Labels: Dutch, English and German wording ("Laatst bijgewerkt op", "voor het
+laatst bewerkt op", "Last edited", "Posted on", "Aktualisiert am", "Stand:"),
+also several on one line ("Gepubliceerd op … | Laatst bijgewerkt op …").
+
 Dates are read with python-dateutil: a Dutch `parserinfo` (month names and
-abbreviations, "om" before the time, day first), then the English one.
+abbreviations, "om" before the time, day first), then a German and the English one.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from bisect import bisect_right
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from itertools import accumulate
 
 from dateutil import parser as dateparser
+from lxml import etree
 
 from oermonitor.extract.page import Page
 from oermonitor.extract.platforms import generic
 from oermonitor.extract.platforms.generic import PlatformFacts
+
+log = logging.getLogger(__name__)
 
 EARLIEST = datetime(1990, 1, 1)
 # How far a declared date may lie after the fetch: a few minutes of clock skew
@@ -56,30 +70,73 @@ class DutchDates(dateparser.parserinfo):
     ]
 
 
-_INFOS = (DutchDates(dayfirst=True), dateparser.parserinfo(dayfirst=True))
+class GermanDates(dateparser.parserinfo):
+    """German month names for dateutil: '12. März 2021', '3. Okt. 2022 um 10:15 Uhr'."""
+
+    JUMP = [*dateparser.parserinfo.JUMP, "am", "um", "uhr", "vom"]
+    MONTHS = [
+        ("jan", "januar", "jän", "jänner"), ("feb", "februar"), ("mär", "mrz", "märz", "maerz"),
+        ("apr", "april"), ("mai",), ("jun", "juni"), ("jul", "juli"), ("aug", "august"),
+        ("sep", "sept", "september"), ("okt", "oktober"), ("nov", "november"),
+        ("dez", "dezember"),
+    ]
+    WEEKDAYS = [
+        ("mo", "montag"), ("di", "dienstag"), ("mi", "mittwoch"), ("do", "donnerstag"),
+        ("fr", "freitag"), ("sa", "samstag"), ("so", "sonntag"),
+    ]
+
+
+_INFOS = (DutchDates(dayfirst=True), GermanDates(dayfirst=True),
+          dateparser.parserinfo(dayfirst=True))
+# Zone names seen after ISO times ("2019-10-15T10:00:00 CET").
+_ZONES = {"cet": timedelta(hours=1), "met": timedelta(hours=1), "cest": timedelta(hours=2),
+          "mest": timedelta(hours=2), "utc": timedelta(0), "gmt": timedelta(0),
+          "z": timedelta(0)}
+_ISO_WITH_ZONE_NAME = re.compile(r"^(\d{4}-\d\d-\d\d[T ][\d:.]+)\s*([A-Za-z]{1,4})$")
+# Control characters that some CMSs leave in JSON-LD (JSON allows none of them raw).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DEFAULT = datetime(1, 1, 1)
 _OTHER_DEFAULT = datetime(1, 2, 2)
 _PARSE_ERRORS = (ValueError, OverflowError, TypeError)
 
-_MODIFIED = (r"laatst\s+(?:gewijzigd|bijgewerkt|aangepast|herzien)(?:\s+op)?"
-             r"|(?:datum\s+)?laatste\s+(?:wijziging|update|aanpassing)(?:\s+op)?"
-             r"|(?:bijgewerkt|gewijzigd|aangepast|herzien)\s+op"
-             r"|last\s+(?:updated|modified|changed|revised|update)(?:\s+on)?"
-             r"|(?:updated|modified|revised)\s+on|date\s+modified")
+_MODIFIED = (r"(?:voor\s+het\s+)?laatst\s+(?:gewijzigd|bijgewerkt|aangepast|herzien|bewerkt)"
+             r"(?:\s+op)?"
+             r"|(?:datum\s+)?laatste\s+(?:wijziging|update|aanpassing|bewerking)(?:\s+op)?"
+             r"|(?:bijgewerkt|gewijzigd|aangepast|herzien|bewerkt)(?:\s+op)?"
+             r"|last\s+(?:updated|modified|changed|revised|update|edited)(?:\s+on)?"
+             r"|(?:updated|modified|revised|edited)(?:\s+on)?|date\s+modified"
+             r"|letzte\s+(?:aktualisierung|änderung)(?:\s+am)?|letztes\s+update(?:\s+am)?"
+             r"|zuletzt\s+(?:aktualisiert|geändert|bearbeitet)(?:\s+am)?"
+             r"|(?:aktualisiert|geändert|bearbeitet)(?:\s+am)?|stand(?=\s*:)"
+             r"|(?:page\s+)?last\s+reviewed(?:\s+on)?")
 _PUBLISHED = (r"(?:gepubliceerd|geplaatst|verschenen)(?:\s+op)?"
               r"|publicatiedatum|datum\s+(?:van\s+)?publicatie"
-              r"|(?:first\s+)?published(?:\s+on)?|publication\s+date|date\s+published")
+              r"|(?:first\s+)?published(?:\s+on)?|publication\s+date|date\s+published"
+              r"|posted(?:\s+on)?|veröffentlicht(?:\s+am)?|erschienen(?:\s+am)?"
+              r"|datum(?=\s*:)|date(?=\s*:)|(?:created|erstellt|aangemaakt)(?:\s+(?:on|am|op))?")
+# Every label in a text node (several may share one line); which ones count is
+# decided by what stands before them (`_label_allowed`).
+_LABEL_ANY = re.compile(rf"(?<!\w)(?:(?P<modified>{_MODIFIED})|(?P<published>{_PUBLISHED}))\b",
+                        re.I)
 # A label starts a text node or follows a few words in it ("Deze pagina is laatst bijgewerkt op").
 _LABEL = re.compile(rf"\s*(?:[^\n]{{0,40}}?\s)?(?:{_MODIFIED}|{_PUBLISHED})\b", re.I)
-_IS_MODIFIED = re.compile(_MODIFIED, re.I)
+_LABEL_PREFIX = 40
+# What ends one field on a line and starts the next: "… 08:12 | Laatst bijgewerkt op …".
+_FIELD_BREAK = re.compile(r"[|·•–—;\n]|\s-\s|[.!?]\s")
 # Words every label contains: a cheap substring test finds the few text nodes worth a regex.
-_LABEL_WORDS = ("gewijzigd", "bijgewerkt", "aangepast", "herzien", "laatste", "gepubliceerd",
-                "geplaatst", "verschenen", "publicatie", "updated", "modified", "changed",
-                "revised", "update", "published", "publication")
+# (Stems: "werkt" finds bijgewerkt and bewerkt, "update" updated, "publica" publicatie
+# and publication; each word is one pass over the page's text.)
+_LABEL_WORDS = ("gewijzigd", "werkt", "aangepast", "herzien", "laatste", "gepubliceerd",
+                "geplaatst", "verschenen", "publica", "update", "modified", "changed", "revised",
+                "published", "edited", "posted", "aktualisier", "geändert", "bearbeitet", "stand:",
+                "veröffentlicht", "erschienen", "datum:", "date:", "reviewed", "created",
+                "erstellt", "aangemaakt")
 
 _META_MODIFIED = frozenset({
     "article:modified_time", "og:updated_time", "dcterms.modified", "dc.date.modified",
     "dc.modified", "last-modified", "lastmod", "revised", "date.modified", "datemodified",
+    "lastmodified", "last_modified", "dateupdate", "dateupdated", "date_updated",
+    "article:updated_time", "updated_time", "modified_time",
 })
 _META_PUBLISHED = frozenset({
     "article:published_time", "dcterms.created", "dcterms.issued", "dcterms.date",
@@ -92,8 +149,20 @@ _JSONLD_SKIP = frozenset({
     "website", "organization", "person", "imageobject", "breadcrumblist",
     "sitenavigationelement", "searchaction", "videoobject", "audioobject", "comment",
 })
+_SIDEBAR_MARKS = re.compile(r"(?:^|[\s_-])(?:sidebar|side-bar|widget|menu|nav)", re.I)
 _TIME_MODIFIED = re.compile(r"updated|modified|changed", re.I)
 _TIME_PUBLISHED = re.compile(r"published|entry-date|pubdate|posted", re.I)
+# Microdata on elements other than meta and time: <span itemprop="dateModified" content=…>.
+# Microdata and RDFa on elements other than meta and time:
+# <span itemprop="dateModified" content=…>, <abbr itemprop="datePublished" title=…>,
+# Drupal's <span property="dc:date dc:created" content=…>.
+_ITEMPROPS = etree.XPath("//@itemprop | //@property")  # attribute values: a cheap scan
+_ITEMPROP_DATES = {
+    "datemodified": True, "schema:datemodified": True, "dc:modified": True,
+    "dcterms:modified": True, "datepublished": False, "schema:datepublished": False,
+    "datecreated": False, "dc:date": False, "dc:created": False, "dcterms:created": False,
+    "dcterms:issued": False, "dcterms:date": False,
+}
 
 
 def parse_date(text: str | None) -> datetime | None:
@@ -110,6 +179,14 @@ def parse_date(text: str | None) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         pass
+    named = _ISO_WITH_ZONE_NAME.match(text)
+    if named and named.group(2).lower() in _ZONES:
+        try:
+            value = datetime.fromisoformat(named.group(1))
+        except ValueError:
+            value = None
+        if value is not None:
+            return value.replace(tzinfo=timezone(_ZONES[named.group(2).lower()]))
     tokens = _date_words(text)
     # Numbers that start with a 4-digit year are year-month-day, never year-day-month.
     dayfirst = not (text[:4].isdigit() and not text[4:5].isdigit())
@@ -224,11 +301,11 @@ def declared_date(page: Page, headers: dict[str, str], fetched_at: datetime | No
     modified: list[tuple[datetime, str]] = []
     published: list[tuple[datetime, str]] = []
     site: list[tuple[datetime, str]] = []
-    for value, source, is_modified, zone in _candidates(page):
-        if not _believable(value, fetched):
-            continue
+    for value, source, is_modified, zone, element in _candidates(page):
+        if zone == "component" or not _believable(value, fetched):
+            continue  # a comment's, a teaser's, an embedded post's date
         if zone == "site":
-            if is_modified:
+            if is_modified and not _in_sidebar(page, element):  # a sidebar's are other posts'
                 site.append((value, "site-" + source))
         elif is_modified:
             modified.append((value, source))
@@ -242,22 +319,77 @@ def declared_date(page: Page, headers: dict[str, str], fetched_at: datetime | No
     return None, None
 
 
-def _candidates(page: Page):
-    """(datetime, source, is_modified, zone) for every date the page declares."""
-    yield from _from_labels(page)
-    yield from _from_jsonld(page)
-    yield from _from_meta(page)
-    yield from _from_time(page)
+def _candidates(page: Page) -> list:
+    """(datetime, source, is_modified, zone, element) for every date the page declares.
+
+    Each source is read on its own: a page that trips one of them (odd markup,
+    a parser's corner case) loses that source's dates, not the others'."""
+    found = []
+    for source in (_from_labels, _from_jsonld, _from_meta, _from_itemprops, _from_time):
+        try:
+            found.extend(source(page))
+        except Exception:  # one source must not lose the page
+            log.warning("date source %s failed on %s", source.__name__, page.url, exc_info=True)
+    return found
+
+
+def _in_sidebar(page: Page, element) -> bool:
+    """Whether a site-chrome element stands in a sidebar, menu or navigation (whose
+    dates are other posts'), rather than the page's header or footer (where a "last
+    updated" line speaks for the page)."""
+    for node in (element, *element.iterancestors()):
+        if page.holds_own(node):
+            continue  # a layout wrapper such as "navigation-container" around everything
+        if node.tag in ("aside", "nav"):
+            return True
+        marks = f"{node.get('id') or ''} {node.get('class') or ''}".lower()
+        if _SIDEBAR_MARKS.search(marks):
+            return True
+    return False
 
 
 def _from_labels(page: Page):
-    for found in generic.labelled(_hinted(generic.text_nodes(page)), _LABEL):
-        element = found.element
-        raw = element.get("datetime") if element is not None and element.tag == "time" else None
-        value = parse_date(raw) or parse_date(found.value)
-        if value is not None:
-            yield (value, "label", bool(_IS_MODIFIED.search(found.label)),
-                   page.zone(found.anchor))
+    for node in _hinted(generic.text_nodes(page)):
+        try:
+            found = list(_labels_in(node))
+        except Exception:  # one odd label must not lose the others
+            log.warning("date label unreadable on %s", page.url, exc_info=True)
+            continue
+        for label_is_modified, text, element, anchor in found:
+            raw = element.get("datetime") if element is not None and element.tag == "time" \
+                else None
+            value = parse_date(raw) or parse_date(text)
+            if value is not None:
+                yield value, "label", label_is_modified, page.zone(anchor), anchor
+
+
+def _labels_in(node):
+    """(is_modified, value text, value element, label element) for each label in a text
+    node: one that starts it (or follows a few words), and any after a field break
+    on the same line. A label alone in its node takes the value that follows it."""
+    matches = [m for m in _LABEL_ANY.finditer(node) if _label_allowed(node, m.start())]
+    owner = node.getparent()
+    anchor = owner if node.is_text else owner.getparent()
+    if anchor is None:
+        return
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(node)
+        value = generic.squash(node[match.end():end]).lstrip(":").strip()
+        is_modified = match.group("modified") is not None
+        if value:
+            yield is_modified, value, None, anchor
+        elif len(matches) == 1:  # "Laatst gewijzigd" alone: the value follows the node
+            for found in generic.labelled([node], _LABEL):
+                yield is_modified, found.value, found.element, anchor
+
+
+def _label_allowed(text: str, start: int) -> bool:
+    """A label counts at the start of a field: within a few words of the node's start
+    or of the last field break before it ("| Laatst bijgewerkt op")."""
+    before = text[:start]
+    breaks = list(_FIELD_BREAK.finditer(before))
+    field_start = breaks[-1].end() if breaks else 0
+    return len(before) - field_start <= _LABEL_PREFIX
 
 
 def _hinted(texts: list) -> list:
@@ -282,7 +414,7 @@ def _from_jsonld(page: Page):
         if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
             continue
         try:
-            data = json.loads(script.text)
+            data = json.loads(_CONTROL.sub(" ", script.text), strict=False)
         except ValueError:
             continue
         for node in _jsonld_nodes(data):
@@ -291,7 +423,7 @@ def _from_jsonld(page: Page):
                 raw = node.get(key)
                 value = parse_date(raw) if isinstance(raw, str) else None
                 if value is not None:
-                    yield value, "jsonld", is_modified, "material"
+                    yield value, "jsonld", is_modified, "material", script
 
 
 def _jsonld_nodes(data):
@@ -322,8 +454,25 @@ def _from_meta(page: Page):
         is_modified = key in _META_MODIFIED
         if is_modified or key in _META_PUBLISHED:
             value = parse_date(meta.get("content"))
-            if value is not None:
-                yield value, "meta", is_modified, "material"
+            if value is not None:  # microdata in a teaser or comment is theirs (zone)
+                yield value, "meta", is_modified, page.zone(meta), meta
+
+
+def _from_itemprops(page: Page):
+    """Microdata and RDFa dates on ordinary elements: the `datetime` or `content`
+    attribute (an `abbr`'s `title`), else the element's text."""
+    for itemprop in _ITEMPROPS(page.root):
+        kinds = [_ITEMPROP_DATES[prop] for prop in itemprop.lower().split()
+                 if prop in _ITEMPROP_DATES]
+        kinds = [True] if True in kinds else kinds  # "dc:modified dc:date": a change
+        element = itemprop.getparent()
+        if not kinds or element.tag in ("meta", "time"):  # read by their own readers
+            continue
+        value = parse_date(element.get("datetime") or element.get("content")
+                           or (element.get("title") if element.tag == "abbr" else None)
+                           or element.text_content())
+        if value is not None:
+            yield value, "meta", kinds[0], page.zone(element), element
 
 
 def _from_time(page: Page):
@@ -336,7 +485,10 @@ def _from_time(page: Page):
                                          or element.get("pubdate") is not None)
         if plain and plain_seen:
             continue
+        zone = page.zone(element)
+        if zone != "material":
+            continue  # a comment's, a teaser's, a sidebar's post's time
         value = parse_date(element.get("datetime") or element.text_content())
         if value is not None:
             plain_seen = plain_seen or plain
-            yield value, "time", is_modified, page.zone(element)
+            yield value, "time", is_modified, zone, element

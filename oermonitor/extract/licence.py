@@ -17,11 +17,21 @@ which make it a component). Then:
 
 Component licences (figures, image credits, nested JSON-LD media) are never the
 page's licence and are not reported.
+
+A licence named in running text is a grant only when the text grants it: a
+short licence line ("Licentie: CC BY-SA 4.0", "© 2023 Jan – CC BY"), a field
+label before it, or a statement ("valt onder", "is licensed under", "steht unter
+der Lizenz"). An article that mentions "CC BY-ND 2.0" while explaining licences
+grants nothing. The same holds for a plain link to a licence; rel=license,
+metadata, buttons and links around a button image are grants by themselves. A statement for the whole site
+("Tenzij anders vermeld…", "Except where otherwise noted…") has scope "site"
+wherever it stands.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 
@@ -30,6 +40,8 @@ from lxml import etree
 from oermonitor import licences
 from oermonitor.extract.page import Page
 from oermonitor.models import LicenceResult
+
+log = logging.getLogger(__name__)
 
 # Signal kinds, strongest first (spec: "Strength").
 STRENGTH = ("rel", "jsonld", "meta", "link", "button", "text")
@@ -48,8 +60,8 @@ _SIGNALS = etree.XPath(
 _NOT_TEXT = frozenset({"script", "style", "title"})
 # Lower-case words one of which every licence statement contains; looked for
 # with str.find over the whole text, which is far cheaper than a regex per node.
-_TRIGGER_WORDS = ("cc", "creative", "naamsvermelding", "attribution", "domein", "domain",
-                  "voorbehouden", "reserved")
+_TRIGGER_WORDS = ("cc", "creative", "naamsvermelding", "attribution", "namensnennung",
+                  "domein", "domain", "voorbehouden", "reserved", "rechte")
 _NODE_SEPARATOR = "\x00"
 
 _META_NAMES = frozenset({
@@ -67,13 +79,56 @@ BLOCK_TAGS = frozenset({
     "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
 })
 # A credit line for an embedded item: its licence is the item's, not the page's.
-_CREDIT = re.compile(r"\b(?:foto|afbeelding|beeld|illustratie|image|photo|picture|video"
-                     r"|audio|credits?|bron)\s*:", re.I)
+# Either a credit label anywhere on the line ("… Foto: Jane (CC BY-NC)") or a line
+# that starts like a caption ("Photo by Jane on Unsplash, CC BY", "Bild: …").
+_CREDIT_WORDS = (r"foto'?s?|afbeelding(?:en)?|beeld|illustraties?|tekening|image|photo|picture"
+                 r"|video|audio|credits?|bron|bild(?:er)?|bildnachweise?|bildquellen?|quelle"
+                 r"|musik|music|muziek|fotograa?f|photographer|sound|geluid")
+_CREDIT = re.compile(rf"\b(?:{_CREDIT_WORDS})\s*:|^\W*(?:{_CREDIT_WORDS}|images|photos)\b",
+                     re.I)
 # A section of source credits (Wikiwijs "Bronnen", "Beeldverantwoording"): the
 # licences listed there are the sources' own.
-_SOURCES_HEADING = re.compile(r"^\W*(?:bronnen|bronvermelding|bron|beeldverantwoording|beeldbronnen"
-                              r"|verantwoording|sources|image credits|credits|attributions?)\b",
-                              re.I)
+_SOURCES_HEADING = re.compile(
+    r"^\W*(?:bronnen|bronvermelding|bron|beeldverantwoording|beeldbronnen|verantwoording"
+    r"|sources|image credits|photo credits|credits|attributions?|fotoverantwoording"
+    r"|foto'?s|bild(?:er)?|bildnachweise?|bildquellen?|quellen(?:angaben)?|afbeeldingen"
+    r"|illustraties|images?|photos?|musik|music|muziek)\b", re.I)
+# Words that make a licence named in a text a grant rather than a mention.
+_GRANT = re.compile(
+    r"\b(?:valt|vallen|staat|staan)\s+onder|\bonder\s+(?:de|een)\s+licentie"
+    r"|\b(?:beschikbaar|gepubliceerd|uitgegeven|vrijgegeven|gelicen[st]i?eerd|gedeeld|verspreid"
+    r"|aangeboden)(?:\s+gesteld)?\s+onder|\bgemarkeerd\s+met|\bmeer\s+informatie\s+over\s+de"
+    r"|\blicen[cs]ed\s+under|\b(?:available|released|published|distributed|shared|provided"
+    r"|offered|licensable|made\s+available)\s+under|\bunder\s+(?:a|the)\s+licen[cs]e"
+    r"|\b(?:is|are)\s+(?:in|dedicated\s+to)\s+the\s+public\s+domain|\bmarked\s+with"
+    r"|\b(?:steht|stehen|ist|sind|wird|werden)\b[^.]{0,80}?\bunter\s+(?:der|einer|die)\b"
+    r"|\b(?:steht|stehen)\s+(?:\w+\s+){0,4}?unter\b|\blicensed\s+(?:as|cc)\b"
+    r"|\b(?:uitgebracht|gepubliceerd)\s+onder|\brust\s+een\b|\bvan\s+toepassing\b"
+    r"|\b(?:dit|deze)\s+(?:werk|materiaal|lesmateriaal|les|lessen|module|document|arrangement"
+    r"|boek|website|pagina|site)\b|\bthis\s+(?:work|material|lesson|course|document|book|page"
+    r"|site|website)\b|\bdiese[sr]?\s+(?:werk|material|seite|kurs|dokument|website)\b"
+    r"|\b(?:lizenziert|veröffentlicht|freigegeben|verfügbar)\s+unter|\bunter\s+der\s+lizenz"
+    r"|\b(?:licentie|license|licence|lizenz|licentievoorwaarden|rechten|rights)\s*:"
+    r"|©|\bcopyright\b", re.I)
+# A grant for everything on the site (scope "site", wherever it stands): a caveat
+# ("Tenzij anders vermeld", "Except where otherwise noted") about the site's content,
+# or "all content of this website".
+_UNLESS_NOTED = re.compile(
+    r"\btenzij\s+anders\s+(?:vermeld|aangegeven)|\bexcept\s+where\s+otherwise"
+    r"|\bunless\s+otherwise\s+(?:noted|stated|indicated|specified|mentioned)"
+    r"|\b(?:sofern|soweit|wenn)\s+nicht\s+anders\s+(?:angegeben|vermerkt|gekennzeichnet)", re.I)
+_SITE_WORD = re.compile(r"\b(?:web)?site\b|\bwebseite\b|\bwiki\b|\bportal\b", re.I)
+_ALL_CONTENT = re.compile(
+    r"\b(?:alle|all)\s+(?:inhoud|content|inhalte|materiaal|materials?)\s+(?:van|op|of|on|auf)"
+    r"\s+(?:deze|this|dieser)\s+(?:website|site|webseite)", re.I)
+_SITE_WIDE_HINTS = ("site", "seite", "wiki", "portal")  # one of them is in every match
+# The label cell of a field whose value cell holds the licence (colofon tables).
+_LICENCE_FIELD = re.compile(r"^\W*(?:licentie|licen[cs]e|lizenz|gebruiksrechten|rechten|rights"
+                            r"|nutzungsrechte|copyright|auteursrecht)\W*$", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_FIELD_LABEL = re.compile(r"\w[\w' -]{0,24}:\s*[(\[]?$")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_PROSE_WORDS = 3  # more words than this beside a licence, and no grant: running text
 _HEADING_TEST = "self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
 _HEADING_BEFORE = etree.XPath(f"preceding::*[{_HEADING_TEST}][1]")
 _EVIDENCE_LIMIT = 160
@@ -127,15 +182,21 @@ def collect(page: Page) -> list[Hit]:
     reader = _Reader(page)
     for element in _SIGNALS(page.root):
         tag = element.tag
-        if tag == "script":
-            _add_jsonld(reader, element)
-        elif tag == "meta":
-            reader.add(element, "meta", _meta_value(element))
-        elif tag == "img":
-            _add_button(reader, element)
-        else:
-            _add_anchor(reader, element)
-    _add_text(reader)
+        try:
+            if tag == "script":
+                _add_jsonld(reader, element)
+            elif tag == "meta":
+                reader.add(element, "meta", _meta_value(element))
+            elif tag == "img":
+                _add_button(reader, element)
+            else:
+                _add_anchor(reader, element)
+        except Exception:  # one odd signal must not lose the others
+            log.warning("licence signal <%s> unreadable on %s", tag, page.url, exc_info=True)
+    try:
+        _add_text(reader)
+    except Exception:  # the machine-readable signals found so far still count
+        log.warning("licence text unreadable on %s", page.url, exc_info=True)
     return reader.hits
 
 
@@ -163,7 +224,18 @@ def _add_anchor(reader: _Reader, element) -> None:
     elif (element.get("itemprop") or "").lower() == "license":
         reader.add(element, "meta", href)
     elif element.tag == "a":
-        reader.add(element, "link", href, licences.canonical_from_url(href))
+        licence_id = licences.canonical_from_url(href)
+        if licence_id is None:
+            return
+        zone = reader.zone(element)
+        if zone == "component":
+            return
+        line, start, end = _line_of(element)
+        block = _block_of(element)
+        if (element.find(".//img") is None and not _is_grant(line, start, end)
+                and not (block is not None and _is_licence_field(block))):
+            return  # a link in running text: a mention, not this page's licence
+        reader.add(element, "link", href, licence_id, _scope(zone, line))
 
 
 def _meta_value(element) -> str | None:
@@ -196,7 +268,8 @@ def _licensed_entities(data, zone: str):
             if not isinstance(item, dict):
                 continue
             types = item.get("@type")
-            types = set(types) if isinstance(types, list) else {types}
+            types = {t for t in (types if isinstance(types, list) else [types])
+                     if isinstance(t, str)}
             if types & _MEDIA_TYPES:
                 continue
             yield item, ("site" if types & _SITE_TYPES else zone)
@@ -266,6 +339,8 @@ def _add_text(reader: _Reader) -> None:
             holder = holder.getparent()
         if holder is None or holder.tag in _INVISIBLE or not isinstance(holder.tag, str):
             continue
+        if holder.tag not in BLOCK_TAGS and reader.page.zone(holder) == "component":
+            continue  # an inline credit or caption: <span class="credit">
         block = _block_of(holder)
         if block is not None:
             blocks.setdefault(block, None)
@@ -275,10 +350,92 @@ def _add_text(reader: _Reader) -> None:
             continue
         text = _block_text(block)
         for hit in licences.find_in_text(text):
-            line = text[:hit.start].rpartition("\n")[2]
-            if zone == "material" and _CREDIT.search(line):
+            line_start = text.rfind("\n", 0, hit.start) + 1
+            line_end = text.find("\n", hit.end)
+            line = text[line_start:line_end if line_end != -1 else len(text)]
+            start, end = hit.start - line_start, hit.end - line_start
+            if zone == "material" and _CREDIT.search(line[:start]):
                 continue  # "Foto: Jane (CC BY-NC)": the photo's licence
-            reader.add(block, "text", hit.text, hit.id, zone)
+            if not (_is_grant(line, start, end) or _is_licence_field(block)):
+                continue  # named in running text: a mention, not a grant
+            reader.add(block, "text", hit.text, hit.id, _scope(zone, line))
+
+
+def _scope(zone: str, line: str) -> str:
+    """A statement for the whole site is a site licence wherever it stands."""
+    return "site" if zone == "material" and _site_wide(line) else zone
+
+
+def _site_wide(line: str) -> bool:
+    """Whether a line grants for the whole site (a material's own "tenzij anders
+    vermeld" about its images is not)."""
+    lowered = line.lower()
+    if not any(hint in lowered for hint in _SITE_WIDE_HINTS):
+        return False
+    return bool(_ALL_CONTENT.search(line)
+                or (_UNLESS_NOTED.search(line) and _SITE_WORD.search(line)))
+
+
+def _is_grant(line: str, start: int, end: int) -> bool:
+    """Whether the licence at line[start:end] is granted rather than mentioned: a
+    licence line with few other words, a field label right before it, or a grant
+    statement in its sentence."""
+    sentence_start = 0
+    for found in _SENTENCE_END.finditer(line, 0, start):
+        sentence_start = found.end()
+    found = _SENTENCE_END.search(line, end)
+    sentence = line[sentence_start:found.start() if found else len(line)]
+    at, until = start - sentence_start, end - sentence_start
+    if (_FIELD_LABEL.search(sentence[:at]) or _GRANT.search(sentence)
+            or _UNLESS_NOTED.search(line) or _site_wide(line)):
+        return True
+    rest = sentence[:at] + " " + sentence[until:]
+    for other in licences.find_in_text(rest):  # other licences on the line are no prose
+        rest = rest.replace(other.text, " ")
+    return len(_WORD.findall(rest)) <= _PROSE_WORDS
+
+
+def _is_licence_field(block) -> bool:
+    """Whether a block is the value of a licence field: <th>Licentie</th><td>…</td>."""
+    if block.tag not in ("td", "dd"):
+        return False
+    label = block.getprevious()
+    return label is not None and bool(_LICENCE_FIELD.match(_squash(label.text_content())))
+
+
+def _line_of(element) -> tuple[str, int, int]:
+    """The line (block text between block boundaries) an inline element stands in,
+    and where the element's own text starts and ends in it."""
+    block = _block_of(element)
+    if block is None or block is element:
+        text = _squash(element.text_content())
+        return text, 0, len(text)
+    parts: list[str] = []
+    span = [0, 0]
+
+    def walk(node) -> None:
+        if node.text:
+            parts.append(_squash(node.text))
+        for child in node:
+            tag = child.tag
+            if child is element:
+                span[0] = sum(map(len, parts))
+                parts.append(_squash(child.text_content()))
+                span[1] = sum(map(len, parts))
+            elif isinstance(tag, str) and tag not in _INVISIBLE:
+                if tag in BLOCK_TAGS:
+                    parts.append("\n")
+                else:
+                    walk(child)
+            if child.tail:
+                parts.append(_squash(child.tail))
+
+    walk(block)
+    text = "".join(parts)
+    line_start = text.rfind("\n", 0, span[0]) + 1
+    line_end = text.find("\n", span[1])
+    line = text[line_start:line_end if line_end != -1 else len(text)]
+    return line, span[0] - line_start, span[1] - line_start
 
 
 def _candidate_nodes(page: Page) -> list:

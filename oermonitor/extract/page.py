@@ -4,11 +4,19 @@
   material   the <head> or the main content
   site       inside footer/header/nav/aside or an element whose class/id says
              footer/sidebar/menu (site chrome: a site default at most)
-  component  inside figure/figcaption (an embedded item's own licence)
+  component  inside figure/figcaption (an embedded item's own licence), a quote,
+             an element whose class/id says caption, credit, image source,
+             comments, teaser or related items, newsletter or sign-up box, or an
+             embedded post; and any `article` other than the page's own
+             (`Page.own`): a comment, a teaser, an embedded post
 
 A `header` or `footer` (tag, or a class such as "entry-footer") inside
 `article`/`main` is that content's own header or footer (HTML sectioning), so it
 stays material; navigation, sidebars and menus are site chrome wherever they are.
+An element that holds the page's own content is a layout wrapper, never chrome
+or a component, whatever its class says (`content-sidebar-wrap`,
+`navigation-container` around the whole page); class tokens that merely state a
+layout (`has-sidebar`, `no-sidebar`) mark nothing.
 """
 
 from __future__ import annotations
@@ -16,12 +24,13 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import lxml.html
 from lxml import etree
 
 SITE_TAGS = frozenset({"footer", "header", "nav", "aside"})
-COMPONENT_TAGS = frozenset({"figure", "figcaption"})
+COMPONENT_TAGS = frozenset({"figure", "figcaption", "blockquote"})
 SECTIONING_TAGS = frozenset({"footer", "header"})
 CONTENT_TAGS = frozenset({"article", "main"})
 _SITE_WORDS = re.compile(r"(?:^|[\s_-])(footer|sidebar|side-bar|menu|navbar|nav|breadcrumbs?|"
@@ -29,6 +38,17 @@ _SITE_WORDS = re.compile(r"(?:^|[\s_-])(footer|sidebar|side-bar|menu|navbar|nav|
 # Marks of the site's own chrome even where a word above would say "section".
 _CHROME_MARKS = ("contentinfo", "navigation", "banner", "site-header", "site-footer",
                  "page-footer", "page-header", "global-footer", "global-header")
+# Marks of an embedded or neighbouring item rather than the page's own content.
+_COMPONENT_WORDS = re.compile(
+    r"(?:^|[\s_-])(?:caption|credit|license-info|licence-info|image-?source|img-?source"
+    r"|isc-source|comment|reactie|respond\b|repl(?:y|ies)\b|disqus|teaser|related|recommend"
+    r"|read-?more"
+    r"|more-posts|recent-?posts|post-navigation|nav-previous|nav-next|newsletter|nieuwsbrief"
+    r"|sign-?up|subscribe|mailchimp|mc4wp|embed|twitter-tweet|instagram-media)", re.I)
+# Class tokens that state a layout ("has-sidebar") or name content and chrome
+# together ("content-sidebar-wrap"): a layout, not chrome.
+_LAYOUT_PREFIXES = ("has-", "no-", "with-", "without-", "is-")
+_LAYOUT_TOGETHER = re.compile(r"content", re.I)
 
 
 _local = threading.local()
@@ -49,7 +69,9 @@ def _parser() -> lxml.html.HTMLParser:
     """
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = lxml.html.HTMLParser()
+        # Comments and processing instructions are nobody's text: dropping them at
+        # parse time keeps every extractor from meeting them between a label and its value.
+        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
         parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
             element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
             pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
@@ -63,6 +85,7 @@ class Page:
     root: etree._Element
     headers: dict[str, str] = field(default_factory=dict)
     _texts: list | None = field(default=None, init=False, repr=False, compare=False)
+    _own: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def parse(cls, text: str, url: str, headers: dict[str, str] | None = None) -> Page:
@@ -100,8 +123,33 @@ class Page:
         start = int(_TEXTS_BEFORE(body))
         return self.texts[start:start + int(_TEXTS_WITHIN(body))]
 
+    @property
+    def own(self) -> etree._Element | None:
+        """The element holding the page's own content: within the first `main` (else
+        the page), the `article` around the first `h1`, else the first `article`,
+        else that `main`, else None."""
+        return self._own_content()[0]
+
+    def holds_own(self, element: etree._Element) -> bool:
+        """Whether `element` is (or holds) the page's own content: a layout wrapper."""
+        return element in self._own_content()[1]
+
+    def _own_content(self) -> tuple:
+        """(own element, the set of it and its ancestors: the layout wrappers)."""
+        if self._own is None:
+            main = next(self.root.iter("main"), None)
+            scope = self.root if main is None else main
+            h1 = next(scope.iter("h1"), None)
+            own = next(h1.iterancestors("article"), None) if h1 is not None else None
+            if own is None:
+                own = next(scope.iter("article"), main)
+            wrappers = frozenset(_self_and_ancestors(own)) if own is not None else frozenset()
+            self._own = (own, wrappers)
+        return self._own
+
     def zone(self, element: etree._Element) -> str:
         """material | site | component for any element of this page."""
+        own, wrappers = self._own_content()
         zone = "material"
         own_section = False  # the site mark so far may be the content's own header/footer
         for node in _self_and_ancestors(element):
@@ -110,11 +158,18 @@ class Page:
                 return "component"
             if tag == "head":
                 return "material"
+            if tag == "article" and node is not own and node not in wrappers \
+                    and own is not None and own.tag == "article":
+                return "component"  # another article: a comment, a teaser, an embedded post
             if tag in CONTENT_TAGS or node.get("role") == "main":
                 if own_section:
                     zone, own_section = "material", False
                 continue
+            if node in wrappers:  # holds the page's own content: a layout wrapper
+                continue
             mark = _site_mark(node, tag)
+            if mark == "component":
+                return "component"
             if mark:
                 own_section = mark == "section" and (zone == "material" or own_section)
                 zone = "site"
@@ -128,17 +183,36 @@ def _self_and_ancestors(element):
 
 def _site_mark(node, tag: str) -> str | None:
     """"section" for a header/footer (site chrome, unless it sits inside the main
-    content), "chrome" for navigation, sidebars, menus and the like, else None."""
+    content), "chrome" for navigation, sidebars, menus and the like, "component"
+    for captions, credits, comments, teasers and the like, else None."""
     if tag in ("html", "body", ""):
         return None
     marks = " ".join(filter(None, (node.get("class"), node.get("id"), node.get("role"))))
     if marks:
-        lowered = marks.lower()
-        if any(word in lowered for word in _CHROME_MARKS):
-            return "chrome"
-        found = _SITE_WORDS.search(marks)
-        if found:
-            return "section" if found.group(1).lower() == "footer" else "chrome"
+        mark = _marks_say(marks)
+        if mark:
+            return mark
     if tag in SECTIONING_TAGS:
         return "section"
     return "chrome" if tag in SITE_TAGS else None
+
+
+@lru_cache(maxsize=4096)
+def _marks_say(marks: str) -> str | None:
+    """"component", "chrome", "section" or None for an element's class/id/role words.
+
+    Cached: the same class strings recur on every element of a page."""
+    tokens = [token for token in marks.lower().split()
+              if not token.startswith(_LAYOUT_PREFIXES)
+              and not (_LAYOUT_TOGETHER.search(token) and _SITE_WORDS.search(token))]
+    if not tokens:
+        return None
+    lowered = " ".join(tokens)
+    if _COMPONENT_WORDS.search(lowered):
+        return "component"
+    if any(word in lowered for word in _CHROME_MARKS):
+        return "chrome"
+    found = _SITE_WORDS.search(lowered)
+    if found:
+        return "section" if found.group(1) == "footer" else "chrome"
+    return None
