@@ -23,6 +23,7 @@ paths below match on local names only.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit
@@ -33,11 +34,12 @@ from urllib3.util.retry import Retry
 
 from oermonitor import licences, registry
 from oermonitor.errors import BadInput, OperationalError
-from oermonitor.fetch import user_agent
+from oermonitor.fetch import Session, user_agent
 from oermonitor.guard import BlockedAddress, PinnedAdapter, ResolveFailed, Resolver
 from oermonitor.settings import Settings
 from oermonitor.store import Store
 from oermonitor.validate import url_problem
+from oermonitor.watchdog import Watchdog
 
 DEFAULT_ENDPOINT = "https://wszoeken.edurep.kennisnet.nl/edurep/sruns"
 DEFAULT_OAI_ENDPOINT = "https://wszoeken.edurep.kennisnet.nl/edurep/oai"
@@ -105,12 +107,13 @@ class CatalogueClient:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.resolver = Resolver(settings.allow_private_networks)
-        self.session = requests.Session()
+        self.session = Session()
         self.session.headers["User-Agent"] = user_agent(settings.fetch.contact)
+        self.watchdog = Watchdog()  # [fetch] total_timeout per request, to the last byte
         retry = Retry(total=settings.fetch.max_tries - 1, backoff_factor=settings.fetch.backoff_base,
                       status_forcelist=(502, 503, 504), allowed_methods=("GET",),
                       raise_on_status=False, respect_retry_after_header=False)
-        adapter = PinnedAdapter(self.resolver, max_retries=retry)
+        adapter = PinnedAdapter(self.resolver, self.watchdog, max_retries=retry)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -131,13 +134,21 @@ class CatalogueClient:
         fetch = self.settings.fetch
         for _ in range(fetch.max_redirects + 1):
             self.check(url)
-            try:
-                response = self.session.get(url, params=params, allow_redirects=False,
-                                            timeout=(fetch.connect_timeout, fetch.timeout))
-            except requests.Timeout:
-                raise OperationalError(f"{url}: no answer within {fetch.timeout:g} s") from None
-            except requests.RequestException as exc:
-                raise OperationalError(f"{url}: cannot connect ({_reason(exc)})") from None
+            with self.watchdog.deadline(time.monotonic() + fetch.total_timeout) as timer:
+                try:
+                    response = self.session.get(url, params=params, allow_redirects=False,
+                                                timeout=(fetch.connect_timeout, fetch.timeout))
+                except requests.Timeout:
+                    raise OperationalError(f"{url}: no answer within {fetch.timeout:g} s") \
+                        from None
+                except requests.RequestException as exc:
+                    if timer.fired:
+                        raise OperationalError(f"{url}: no complete answer within "
+                                               f"{fetch.total_timeout:g} s") from None
+                    raise OperationalError(f"{url}: cannot connect ({_reason(exc)})") from None
+            if timer.fired:
+                raise OperationalError(f"{url}: no complete answer within "
+                                       f"{fetch.total_timeout:g} s")
             if not response.is_redirect:
                 return response
             url, params = urljoin(response.url, response.headers["Location"]), None
@@ -145,6 +156,7 @@ class CatalogueClient:
 
     def close(self) -> None:
         self.session.close()
+        self.watchdog.close()
 
     def __enter__(self) -> CatalogueClient:
         return self

@@ -47,6 +47,7 @@ from oermonitor import __version__, guard
 from oermonitor.models import FetchResult
 from oermonitor.robots import MAX_ROBOTS_BYTES, RobotsCache
 from oermonitor.settings import Settings
+from oermonitor.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,14 @@ def user_agent(contact: str = "") -> str:
     return f"{base} (+{contact})" if contact.strip() else base
 
 
+class Session(requests.Session):
+    """For callers that follow redirects themselves, hop by hop: requests would still
+    read each Location for its own use, and fail on one that is not UTF-8."""
+
+    def get_redirect_target(self, resp):
+        return None
+
+
 @dataclass
 class _Failure:
     """No usable response: what went wrong, and whether trying again may help."""
@@ -83,6 +92,10 @@ class _Failure:
     availability: str
     error: str
     retryable: bool = False
+
+
+_TOO_LATE = _Failure("timeout", "no complete answer within the time limit per URL",
+                     retryable=True)
 
 
 @dataclass
@@ -105,7 +118,7 @@ class Fetcher:
         self.user_agent = user_agent(self.settings.contact)
         self.resolver = resolver or guard.Resolver(settings.allow_private_networks)
         self._random = random.Random()
-        self.session = requests.Session()
+        self.session = Session()
         self.session.trust_env = False  # no proxies/netrc from the environment: we pin addresses
         self.session.headers.update({
             "User-Agent": self.user_agent,
@@ -113,8 +126,10 @@ class Fetcher:
             "Accept-Language": "nl,en;q=0.8",
         })
         pool = self.settings.concurrency + 4
-        adapter = guard.PinnedAdapter(self.resolver, pool_connections=max(16, pool),
-                                      pool_maxsize=pool, max_retries=0)
+        self.watchdog = Watchdog()
+        adapter = guard.PinnedAdapter(self.resolver, self.watchdog,
+                                      pool_connections=max(16, pool), pool_maxsize=pool,
+                                      max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.robots = (RobotsCache(self._fetch_robots, self.user_agent)
@@ -122,6 +137,7 @@ class Fetcher:
 
     def close(self) -> None:
         self.session.close()
+        self.watchdog.close()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -247,19 +263,23 @@ class Fetcher:
             return _Failure("timeout", "no complete answer within the time limit per URL")
         timeouts = (min(self.settings.connect_timeout, read_timeout, remaining),
                     min(read_timeout, remaining))
-        try:
-            response = self.session.get(url, headers=headers, stream=True,
-                                        allow_redirects=False, timeout=timeouts)
-        except requests.RequestException as exc:
-            return _failure_from(exc, timeouts)
-        if not 200 <= response.status_code < 300:
-            max_bytes = min(max_bytes, DRAIN_LIMIT)  # only the status matters; keep the connection
-        try:
-            body, truncated = read_capped(response.raw, max_bytes, deadline)
-        except (requests.RequestException, Urllib3Error, OSError) as exc:
-            return _failure_from(exc, timeouts)
-        finally:
-            response.close()
+        # The deadline holds from connect to last byte: status line and headers too.
+        with self.watchdog.deadline(deadline) as timer:
+            try:
+                response = self.session.get(url, headers=headers, stream=True,
+                                            allow_redirects=False, timeout=timeouts)
+            except requests.RequestException as exc:
+                return _TOO_LATE if timer.fired else _failure_from(exc, timeouts)
+            if not 200 <= response.status_code < 300:
+                max_bytes = min(max_bytes, DRAIN_LIMIT)  # only the status matters
+            try:
+                body, truncated = read_capped(response.raw, max_bytes, deadline)
+            except (requests.RequestException, Urllib3Error, OSError) as exc:
+                return _TOO_LATE if timer.fired else _failure_from(exc, timeouts)
+            finally:
+                response.close()
+            if timer.fired:  # cut short: what was read is not the whole answer
+                return _TOO_LATE
         return _Response(url, response.status_code,
                          {k.lower(): v for k, v in response.headers.items()},
                          body, truncated, datetime.now(UTC))
@@ -430,6 +450,8 @@ def decode(body: bytes, charset: str | None, *, is_html: bool, truncated: bool =
     Valid UTF-8 is taken as UTF-8 before any statistical guess: on short pages
     the guessers readily call Dutch text in UTF-8 Korean.
     """
+    if not body:  # nothing to decode (and nothing for the sniffer to warn about)
+        return ""
     if truncated:
         body = _drop_partial_utf8(body)
     _, bom = EncodingDetector.strip_byte_order_mark(body)

@@ -41,15 +41,39 @@ class ResolveFailed(Exception):
         self.transient = transient
 
 
+# IPv6 forms that carry an IPv4 address in their last 32 bits: NAT64 (RFC 6052),
+# IPv4-translated (RFC 2765) and the deprecated IPv4-compatible form (::a.b.c.d).
+_CARRIES_IPV4 = tuple(ipaddress.IPv6Network(net) for net in (
+    "64:ff9b::/96", "::ffff:0:0:0/96", "::/96"))
+# Local-use NAT64 (RFC 8215): a site's own translator, never a public host.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def carried_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (mapped, NAT64, 6to4, ...), else None."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return None
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if any(ip in network for network in _CARRIES_IPV4):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def is_public(ip: IPAddress) -> bool:
     """True for a globally routable unicast address.
 
     Loopback, private, link-local, multicast, unspecified, reserved and shared
-    (CGNAT) ranges are not public; an IPv4-mapped IPv6 address counts as the
-    IPv4 address it carries.
+    (CGNAT) ranges are not public. An IPv6 address that carries an IPv4 address
+    (IPv4-mapped, NAT64 64:ff9b::/96, 6to4 2002::/16, IPv4-compatible,
+    IPv4-translated) counts as the IPv4 address it carries; local-use NAT64
+    (64:ff9b:1::/48) is never public.
     """
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and ip in _LOCAL_NAT64:
+        return False
+    ip = carried_ipv4(ip) or ip
     return ip.is_global and not ip.is_multicast
 
 
@@ -117,9 +141,14 @@ class Resolver:
 
 
 class _PinnedMixin:
-    """Connects to the resolver's checked addresses, keeping `host` for Host/SNI/cert."""
+    """Connects to the resolver's checked addresses, keeping `host` for Host/SNI/cert.
+
+    With a `watchdog` (see `oermonitor.watchdog`), every socket is handed to it when
+    it is connected or reused, so a deadline can end the exchange at any byte.
+    """
 
     resolver: Resolver
+    watchdog = None
 
     def _new_conn(self) -> socket.socket:
         try:
@@ -129,14 +158,23 @@ class _PinnedMixin:
         error: Exception = NewConnectionError(self, f"no address for {self.host}")
         for address in addresses:
             try:
-                return create_connection((address, self.port), self.timeout,
+                sock = create_connection((address, self.port), self.timeout,
                                          source_address=self.source_address,
                                          socket_options=self.socket_options)
             except TimeoutError:
                 error = ConnectTimeoutError(self, f"connection to {self.host} timed out")
             except OSError as exc:
                 error = NewConnectionError(self, f"failed to connect: {exc}")
+            else:
+                if self.watchdog is not None:
+                    self.watchdog.watch(sock)
+                return sock
         raise error
+
+    def request(self, *args, **kwargs):
+        if self.sock is not None and self.watchdog is not None:  # a reused connection
+            self.watchdog.watch(self.sock)
+        return super().request(*args, **kwargs)
 
     def getresponse(self):
         # Acknowledge the response's first segment at once. Servers that write the
@@ -152,11 +190,10 @@ class _PinnedMixin:
 class PinnedAdapter(HTTPAdapter):
     """A requests adapter whose connections go only to addresses `resolver` approved."""
 
-    def __init__(self, resolver: Resolver, **kwargs):
-        connection = type("PinnedHTTPConnection", (_PinnedMixin, HTTPConnection),
-                          {"resolver": resolver})
-        tls_connection = type("PinnedHTTPSConnection", (_PinnedMixin, HTTPSConnection),
-                              {"resolver": resolver})
+    def __init__(self, resolver: Resolver, watchdog=None, **kwargs):
+        extra = {"resolver": resolver, "watchdog": watchdog}
+        connection = type("PinnedHTTPConnection", (_PinnedMixin, HTTPConnection), extra)
+        tls_connection = type("PinnedHTTPSConnection", (_PinnedMixin, HTTPSConnection), extra)
         self._pool_classes = {
             "http": type("PinnedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": connection}),
             "https": type("PinnedHTTPSPool", (HTTPSConnectionPool,),

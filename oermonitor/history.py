@@ -24,6 +24,8 @@ from datetime import date, datetime
 from oermonitor import lifecycle, policy
 from oermonitor.errors import BadInput
 from oermonitor.models import SERVED, Facts, FetchResult
+from oermonitor.safetext import URL_LIMIT, clip
+from oermonitor.settings import MAX_DAYS as MAX_REVIEW_DAYS
 from oermonitor.settings import Settings
 from oermonitor.store import Store, iso, loads, utcnow
 
@@ -41,13 +43,13 @@ def check_row(material_id: int, result: FetchResult, facts: Facts, now: datetime
         "run_id": run_id,
         "checked_at": iso(now),
         "url": result.url,
-        "final_url": result.final_url,
+        "final_url": clip(result.final_url, URL_LIMIT),
         "status_code": result.status_code,
         "availability": facts.availability,
-        "error": facts.error or result.error,
+        "error": clip(facts.error or result.error),
         "not_modified": int(result.not_modified),
         "elapsed_ms": round(result.elapsed * 1000),
-        "title": facts.title,
+        "title": clip(facts.title),
         "licence": licence.id if licence else None,
         "licence_scope": licence.scope if licence else None,
         "licence_all": json.dumps(licence.all_ids) if licence else None,
@@ -83,11 +85,16 @@ def snapshot(check: dict, result: FetchResult, tracking: dict,
         if check["licence_all"] is not None:
             update.update(licence=check["licence"], licence_scope=check["licence_scope"])
         headers = result.headers
+        # A validator is sent back verbatim, so one too long to keep is not kept at all.
         if not result.not_modified or "etag" in headers:
-            update["etag"] = headers.get("etag")
+            update["etag"] = _validator(headers.get("etag"))
         if not result.not_modified or "last-modified" in headers:
-            update["http_last_modified"] = headers.get("last-modified")
+            update["http_last_modified"] = _validator(headers.get("last-modified"))
     return update
+
+
+def _validator(value: str | None) -> str | None:
+    return value if value is None or len(value) <= 200 else None
 
 
 def record(store: Store, material: dict, result: FetchResult, facts: Facts,
@@ -156,6 +163,8 @@ def set_evergreen(store: Store, material: dict, evergreen: bool, *,
 def set_review_interval(store: Store, material: dict, days: int | None, *,
                         by: str | None = None, now: datetime | None = None) -> None:
     """Its own review interval instead of [policy] stale_after_days (None: the default)."""
+    if days is not None and not 1 <= days <= MAX_REVIEW_DAYS:
+        raise BadInput(f"review interval: expected 1 to {MAX_REVIEW_DAYS} days, got {days}")
     with store.transaction():
         store.update_material(material["id"], {"review_interval_days": days})
         _event(store, material, "review_interval", by, {"days": days}, now)

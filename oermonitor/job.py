@@ -9,9 +9,10 @@ in the calling thread as soon as it completes, so a run killed at any moment
 loses at most the checks in flight and the next run simply continues. Then the
 notifier sends what is due, and old history is compacted.
 
-From `EXTRACT_POOL_FROM` due materials on, pages are read in worker processes
-(`checker.ExtractPool`, one per CPU): the fetch threads only fetch, and the
-reading of pages runs on every core. Shorter runs stay in one process.
+Pages are read in worker processes (`workers.ExtractPool`, at most one per CPU),
+each under a CPU deadline (`[run] extract_cpu_seconds`): the fetch threads only
+fetch, the reading of pages runs on every core, and a page built to be slow to
+read is recorded as an `error` instead of stalling the run.
 
 Failing materials come back sooner than healthy ones: after n failures in a row
 the next check is due `retry_failing_after_hours * 2**(n-1)` later, capped at
@@ -23,13 +24,14 @@ Caller's duties (the CLI does them): hold the run lock (`oermonitor.lock`).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from oermonitor import checker, history, notify, scheduler
+from oermonitor import checker, history, notify, scheduler, workers
 from oermonitor.errors import OperationalError
 from oermonitor.fetch import Fetcher
 from oermonitor.models import SERVED, Facts, FetchResult, LicenceResult
@@ -39,9 +41,6 @@ from oermonitor.store import Store, iso, loads, utcnow
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (done, total)
-# Due materials from which extraction runs in worker processes; below it, the
-# processes' start-up costs more than they save.
-EXTRACT_POOL_FROM = 50
 
 
 @dataclass
@@ -52,6 +51,7 @@ class RunReport:
     due: int = 0
     checked: int = 0
     postponed: int = 0  # due but not started: the time budget ran out
+    abandoned: int = 0  # running when the time budget ran out: nothing recorded
     availability: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)  # internal failures, per material
     emails: int = 0
@@ -63,6 +63,7 @@ class RunReport:
 
     def to_dict(self) -> dict:
         return {"due": self.due, "checked": self.checked, "postponed": self.postponed,
+                "abandoned": self.abandoned,
                 "availability": dict(self.availability), "errors": self.errors,
                 "emails": self.emails, "notify_error": self.notify_error,
                 "compacted": self.compacted, "elapsed": round(self.elapsed, 1)}
@@ -74,6 +75,8 @@ class RunReport:
         parts = [f"run {self.run_id}: {self.checked} checked" + (f" ({counts})" if counts else "")]
         if self.postponed:
             parts.append(f"{self.postponed} postponed (time budget)")
+        if self.abandoned:
+            parts.append(f"{self.abandoned} abandoned unfinished (time budget)")
         if self.errors:
             parts.append(f"{len(self.errors)} internal errors")
         if self.notify_error:
@@ -91,16 +94,15 @@ class RunReport:
 def run(store: Store, settings: Settings, *, today: date, now: datetime,
         dry_run: bool = False, max_duration: float | None = None,
         progress: Progress | None = None,
-        clock: Callable[[], datetime] = utcnow,
-        extract_pool_from: int = EXTRACT_POOL_FROM) -> RunReport:
+        clock: Callable[[], datetime] = utcnow) -> RunReport:
     """One run of the job. `now` selects what is due; `clock` stamps each check.
 
-    `max_duration` (seconds; default `settings.run.max_duration`, 0 = none) stops
-    starting new checks once spent. An SMTP failure is reported in
+    `max_duration` (seconds; default `settings.run.max_duration`, 0 = none) bounds
+    the checking: once spent, no check starts and the checks in flight are
+    abandoned (nothing is recorded for them; they stay due). An SMTP failure is reported in
     `notify_error` after everything else was recorded; the caller decides the
     exit code. `dry_run` still checks and records the checks (they are facts),
     but sends nothing, records nothing as sent and does not compact.
-    `extract_pool_from`: see the module doc.
     """
     started = time.monotonic()
     budget = settings.run.max_duration if max_duration is None else max_duration
@@ -112,7 +114,7 @@ def run(store: Store, settings: Settings, *, today: date, now: datetime,
         report.due = len(due)
         log.info("run %s: %d materials due", report.run_id, len(due))
         _check_all(store, settings, due, report, deadline=deadline, progress=progress,
-                   clock=clock, pool=len(due) >= extract_pool_from)
+                   clock=clock)
         _notify(store, settings, report, today=today, now=clock())
         if not dry_run:
             report.compacted = compact(store, settings, clock())
@@ -132,20 +134,24 @@ def run(store: Store, settings: Settings, *, today: date, now: datetime,
 
 def _check_all(store: Store, settings: Settings, due: list[dict], report: RunReport, *,
                deadline: float | None, progress: Progress | None,
-               clock: Callable[[], datetime], pool: bool) -> None:
+               clock: Callable[[], datetime]) -> None:
     """Check `due` concurrently; record each in this thread as it completes."""
     previous = {m["id"]: previous_facts(m, store.checks(m["id"], limit=1)) for m in due}
+    if not due:
+        return
     fetcher = Fetcher(settings)
     # The pool forks its workers now, before the scheduler starts any thread.
-    extract_pool = checker.ExtractPool() if pool else None
-    extractor = extract_pool.extract if extract_pool else checker.extract
+    extract_pool = workers.ExtractPool(
+        min(os.cpu_count() or 1, settings.fetch.concurrency, len(due)),
+        cpu_seconds=settings.run.extract_cpu_seconds)
 
     def work(material: dict) -> tuple[FetchResult, Facts]:
         # Runs in a worker thread: no database access here. An exception is logged
         # and reported by the scheduler without stopping the other checks.
         return checker.check(fetcher, material["url"], etag=material["etag"],
                              last_modified=material["http_last_modified"],
-                             previous=previous[material["id"]], extractor=extractor)
+                             previous=previous[material["id"]],
+                             extractor=extract_pool.extract)
 
     def on_done(material: dict, outcome: tuple[FetchResult, Facts]) -> None:
         _record(store, settings, material, *outcome, report=report, now=clock())
@@ -161,13 +167,13 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
             deadline=deadline, on_done=on_done)
     finally:
         fetcher.close()
-        if extract_pool:
-            extract_pool.close()
+        extract_pool.close()
     report.errors = [f"{m['url']}: {exc!r}" for m, exc in schedule.failed]
     report.postponed = len(schedule.not_started)
-    if report.postponed:
+    report.abandoned = len(schedule.abandoned)
+    if report.postponed or report.abandoned:
         log.info("time budget spent: %d due materials postponed to the next run",
-                    report.postponed)
+                 report.postponed + report.abandoned)
 
 
 def _record(store: Store, settings: Settings, material: dict, result: FetchResult,

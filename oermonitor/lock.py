@@ -29,7 +29,11 @@ class RunLock:
     def acquire(self) -> RunLock:
         if not self.path.parent.is_dir():
             raise BadInput(f"{self.path.parent}: folder of the database does not exist")
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise BadInput(f"{self.path}: cannot create the lock file next to the database "
+                           f"({exc.strerror})") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

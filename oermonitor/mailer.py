@@ -9,7 +9,6 @@ cleaned one-line values, so text from crawled pages can never add a header.
 from __future__ import annotations
 
 import base64
-import os
 import re
 import smtplib
 import ssl
@@ -20,7 +19,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
+from oermonitor import files
 from oermonitor.errors import BadInput, OperationalError
+from oermonitor.safetext import without_controls
 from oermonitor.settings import SmtpSettings
 
 
@@ -48,8 +49,9 @@ class Delivery:
 
 
 def one_line(text: str | None, limit: int = 300) -> str:
-    """Collapse all whitespace (newlines included) to single spaces and cap the length."""
-    text = " ".join(str(text or "").split())
+    """Collapse all whitespace (newlines included) to single spaces, drop control and
+    bidi override characters, and cap the length."""
+    text = without_controls(" ".join(str(text or "").split()), keep_lines=False)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -106,9 +108,10 @@ def build_message(*, sender: str, to: str, to_name: str | None, subject: str, te
     msg["Message-ID"] = make_msgid("oermonitor", domain=one_line(domain))
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
     msg["X-Auto-Response-Suppress"] = "All"
-    msg.set_content(text)
+    # Page titles and spreadsheet cells end up in the text: no controls, no bidi tricks.
+    msg.set_content(without_controls(text))
     if html is not None:
-        msg.add_alternative(html, subtype="html")
+        msg.add_alternative(without_controls(html), subtype="html")
     return msg
 
 
@@ -188,6 +191,11 @@ class Mailer:
                 raise BadInput(f"[smtp] password_env: environment variable "
                                f"{s.password_env or '(not set)'} holds no password for "
                                f"user {s.username}")
+            if s.security == "none" and not s.allow_plaintext_login:
+                raise BadInput(f"[smtp] username is set but security = \"none\": the password "
+                               f"would cross the network unencrypted to {s.host}:{s.port}; use "
+                               f"security = \"starttls\" or \"ssl\" (or, for a server on this "
+                               f"machine, set allow_plaintext_login = true)")
         context = ssl.create_default_context()
         try:
             if s.security == "ssl":
@@ -218,7 +226,8 @@ class Mailer:
         return conn
 
     def _write(self, msg: EmailMessage, recipient: str) -> Path:
-        """Write the message as an .eml file atomically (a reader never sees half a file)."""
+        """Write the message as an .eml file atomically (a reader never sees half a file;
+        a symlink planted in the outbox is never followed)."""
         assert self.outbox is not None
         try:
             self.outbox.mkdir(parents=True, exist_ok=True)
@@ -228,9 +237,7 @@ class Mailer:
             while path is None or path.exists():  # earlier runs may have used the numbers
                 self._count += 1
                 path = self.outbox / f"{stamp}-{self._count:03d}-{safe}.eml"
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(bytes(msg))
-            os.replace(tmp, path)
+            files.write_atomic(path, bytes(msg))
         except OSError as exc:
             raise MailerDown(f"outbox {self.outbox}: cannot write ({exc.strerror})") from None
         return path

@@ -313,8 +313,11 @@ def _stale_clock(material: dict, t: dict, settings: PolicySettings
 @lru_cache(maxsize=65536)
 def _stale_on(end: str, grace_days: int, last: str, days: int) -> str:
     """The first day after both the pilot's end (+grace) and `days` after `last`."""
-    ended = date.fromisoformat(end) + timedelta(days=grace_days + 1)
-    overdue = date.fromisoformat(last) + timedelta(days=days + 1)
+    try:
+        ended = date.fromisoformat(end) + timedelta(days=grace_days + 1)
+        overdue = date.fromisoformat(last) + timedelta(days=days + 1)
+    except OverflowError:  # an interval past the calendar (an old database): never
+        return date.max.isoformat()
     return max(ended, overdue).isoformat()
 
 

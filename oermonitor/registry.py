@@ -31,6 +31,8 @@ from oermonitor.identity import identity
 from oermonitor.store import Store, iso
 from oermonitor.validate import email_problem, url_problem
 
+MAX_ERROR_LINES = 50  # a sheet with 10,000 bad rows needs the first few and a count
+
 REQUIRED = ("url", "maintainer_email", "pilot")
 OPTIONAL = ("title", "maintainer_name", "pilot_end_date", "coordinator_email", "expected_licence",
             "maintainer_first_name", "coordinator_name")
@@ -174,7 +176,10 @@ def parse_csv(text: str, where: str, warnings: list[str] | None = None
             rows.append(row)
     errors.extend(cross_row_problems(rows, where))
     if errors:
-        raise BadInput("\n".join(errors) + f"\n{where}: {len(errors)} invalid row(s); nothing imported")
+        raise BadInput("\n".join(errors[:MAX_ERROR_LINES]) + (
+            f"\n{where}: ... and {len(errors) - MAX_ERROR_LINES} more"
+            if len(errors) > MAX_ERROR_LINES else "")
+            + f"\n{where}: {len(errors)} invalid row(s); nothing imported")
     warnings.extend(duplicate_warnings(rows, where))
     return rows, warnings
 

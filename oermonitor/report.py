@@ -26,7 +26,7 @@ from pathlib import Path
 import jinja2
 import orjson
 
-from oermonitor import lifecycle, localtime, policy, wording
+from oermonitor import files, lifecycle, localtime, policy, wording
 from oermonitor.errors import BadInput
 from oermonitor.models import STATES
 from oermonitor.settings import PolicySettings
@@ -364,7 +364,7 @@ def write_html(path: str | Path, html: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(html)
-        os.chmod(temp, 0o644)  # a report is for reading; mkstemp makes it private
+        os.chmod(temp, files.default_mode())  # like any new file; mkstemp makes it private
         os.replace(temp, path)
     except OSError as exc:
         os.unlink(temp)

@@ -11,20 +11,25 @@
   requests go to one host at once (one's own server, the benchmarks);
 - `on_done(item, result)` runs in the calling thread as each item completes, so
   the caller can write to SQLite there;
-- after `deadline` (a `time.monotonic()` value) no new item starts; the report
-  lists what was done and what was not started.
+- at `deadline` (a `time.monotonic()` value) no new item starts and the items
+  still running are abandoned: their results, whenever they come, are dropped.
+  The report lists what was done, what was abandoned and what was not started.
 
 An exception from `work` is logged and reported (`failed`) without stopping the
-others; an exception from `on_done` stops the run (after the running items end).
+others. An exception in the calling thread (from `on_done`, or Ctrl-C/SIGTERM
+raised as KeyboardInterrupt) abandons the running items at once and propagates.
+Items run in daemon threads, so an abandoned item that is stuck cannot keep the
+process alive; `work` must therefore leave shared state (the database) to `on_done`.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -37,6 +42,7 @@ class ScheduleReport:
     done: list = field(default_factory=list)  # items whose work returned
     failed: list = field(default_factory=list)  # (item, exception) when work raised
     not_started: list = field(default_factory=list)  # items left when the deadline passed
+    abandoned: list = field(default_factory=list)  # items still running at the deadline
     elapsed: float = 0.0
 
 
@@ -70,45 +76,67 @@ def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
     report = ScheduleReport()
     running: dict[Future, tuple[object, str]] = {}
 
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="oermonitor") as pool:
-        try:
-            while turn or running:
-                now = time.monotonic()
-                if deadline is not None and now >= deadline:
-                    for name in turn:
-                        report.not_started.extend(hosts[name].queue)
-                        hosts[name].queue.clear()
-                    turn.clear()
-                until = _start_ready(pool, hosts, turn, running, work, concurrency, per_host,
-                                     per_host_delay, now)
-                if deadline is not None and turn:
-                    until = min(until, deadline)
-                if not running:  # every waiting host is in its delay
-                    if turn:
-                        time.sleep(max(0.0, until - time.monotonic()))
+    try:
+        while turn or running:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                for name in turn:
+                    report.not_started.extend(hosts[name].queue)
+                    hosts[name].queue.clear()
+                turn.clear()
+                report.abandoned.extend(item for item, _ in running.values())
+                running.clear()
+                break
+            until = _start_ready(hosts, turn, running, work, concurrency, per_host,
+                                 per_host_delay, now)
+            if deadline is not None:
+                until = min(until, deadline)
+            if not running:  # every waiting host is in its delay
+                if turn:
+                    time.sleep(max(0.0, until - time.monotonic()))
+                continue
+            timeout = None if until == INF else max(0.0, until - time.monotonic())
+            finished, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+            for future in finished:
+                item, name = running.pop(future)
+                hosts[name].running -= 1
+                error = future.exception()
+                if error is not None:
+                    log.error("work on %s failed: %r", url_of(item), error)
+                    report.failed.append((item, error))
                     continue
-                timeout = None if until == INF else max(0.0, until - time.monotonic())
-                finished, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    item, name = running.pop(future)
-                    hosts[name].running -= 1
-                    error = future.exception()
-                    if error is not None:
-                        log.error("work on %s failed: %r", url_of(item), error)
-                        report.failed.append((item, error))
-                        continue
-                    report.done.append(item)
-                    if on_done is not None:
-                        on_done(item, future.result())
-        except BaseException:
-            for future in running:
-                future.cancel()
-            raise
+                report.done.append(item)
+                if on_done is not None:
+                    on_done(item, future.result())
+    except BaseException:
+        for future in running:
+            future.cancel()
+        raise
+    if report.abandoned:
+        log.warning("time budget spent: %d checks in flight abandoned", len(report.abandoned))
     report.elapsed = time.monotonic() - started
     return report
 
 
-def _start_ready(pool, hosts, turn, running, work, concurrency, per_host, delay, now) -> float:
+def _submit(work: Callable, item) -> Future:
+    """Run `work(item)` in a new daemon thread; its outcome in the returned future."""
+    future: Future = Future()
+
+    def target() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            result = work(item)
+        except BaseException as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+
+    threading.Thread(target=target, name="oermonitor-work", daemon=True).start()
+    return future
+
+
+def _start_ready(hosts, turn, running, work, concurrency, per_host, delay, now) -> float:
     """Start what may start now, one item per host per pass; return when to look again."""
     started = True
     while started and turn and len(running) < concurrency:
@@ -123,7 +151,7 @@ def _start_ready(pool, hosts, turn, running, work, concurrency, per_host, delay,
                 item = host.queue.popleft()
                 host.running += 1
                 host.next_start = now + delay
-                running[pool.submit(work, item)] = (item, name)
+                running[_submit(work, item)] = (item, name)
                 started = True
                 if not host.queue:
                     turn.remove(name)

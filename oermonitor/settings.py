@@ -8,6 +8,7 @@ value or broken TOML is one `BadInput` naming the file and the key.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -78,6 +79,7 @@ class SmtpSettings:
     username: str = ""
     password_env: str = ""  # name of the environment variable that holds the password
     timeout: float = 30.0
+    allow_plaintext_login: bool = False  # log in even with security = "none"
 
     @property
     def password(self) -> str | None:
@@ -88,6 +90,7 @@ class SmtpSettings:
 class RunSettings:
     max_duration: float = 0.0  # seconds; 0 = no budget
     history_days: int = 400  # check history older than this is compacted
+    extract_cpu_seconds: float = 5.0  # processor time to read one page; then it is an error
     log_file: Path | None = None
 
 
@@ -155,6 +158,29 @@ _POSITIVE = {
     ("notify", "remind_every_days"), ("smtp", "timeout"), ("run", "history_days"),
     ("web", "link_days"), ("web", "session_days"),
 }
+
+# Upper bounds (and lower bounds above 0) of numbers: a value past them is a typo or
+# an attack, and would stall or overflow the run. Every number must also be finite.
+MAX_DAYS = 36_500  # a century
+_RANGES = {
+    ("fetch", "timeout"): (0, 3600), ("fetch", "connect_timeout"): (0, 600),
+    ("fetch", "total_timeout"): (0, 3600), ("fetch", "concurrency"): (1, 256),
+    ("fetch", "per_host_delay"): (0, 3600), ("fetch", "per_host_concurrency"): (1, 64),
+    ("fetch", "max_bytes"): (1, 500_000_000), ("fetch", "max_redirects"): (0, 50),
+    ("fetch", "max_tries"): (1, 20), ("fetch", "retry_after_cap"): (0, 3600),
+    ("fetch", "backoff_base"): (0, 600),
+    ("policy", "stale_after_days"): (0, MAX_DAYS), ("policy", "grace_days"): (0, MAX_DAYS),
+    ("policy", "failures_before_broken"): (1, 1000),
+    ("policy", "blocked_days_before_broken"): (0, MAX_DAYS),
+    ("policy", "recheck_after_hours"): (0, 24 * MAX_DAYS),
+    ("policy", "retry_failing_after_hours"): (0, 24 * MAX_DAYS),
+    ("notify", "remind_every_days"): (1, MAX_DAYS),
+    ("notify", "escalate_after_reminders"): (0, 1000),
+    ("smtp", "port"): (1, 65535), ("smtp", "timeout"): (0, 3600),
+    ("run", "max_duration"): (0, 7 * 86400), ("run", "history_days"): (1, MAX_DAYS),
+    ("run", "extract_cpu_seconds"): (1, 600),
+}
+_MAX_NUMBER = 1e9  # any other number
 
 
 def find_config(explicit: str | os.PathLike | None, cwd: Path | None = None) -> Path | None:
@@ -234,10 +260,15 @@ def _coerce(section: str, key: str, value, annotation: str, where: str, base: Pa
     if kind in ("int", "float"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise bad("a number")
+        if not math.isfinite(value):
+            raise bad("a finite number")
         if kind == "int" and not float(value).is_integer():
             raise bad("a whole number")
         if value < 0 or ((section, key) in _POSITIVE and value <= 0):
             raise bad("a positive number" if (section, key) in _POSITIVE else "a number >= 0")
+        low, high = _RANGES.get((section, key), (0, _MAX_NUMBER))
+        if not low <= value <= high:
+            raise bad(f"a number from {low:g} to {high:g}")
         return int(value) if kind == "int" else float(value)
     if kind == "str":
         if not isinstance(value, str):

@@ -10,7 +10,8 @@ from email.headerregistry import Address
 from urllib.parse import urlsplit
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+MAX_URL_LENGTH = 2000  # longer is no material's address (browsers and servers balk too)
 
 
 def email_problem(label: str, value: str) -> str | None:
@@ -31,6 +32,9 @@ def url_problem(url: str) -> str | None:
     """None when `url` is an absolute http(s) URL with a host."""
     if not url:
         return "url is empty"
+    if len(url) > MAX_URL_LENGTH:
+        return (f"url is longer than {MAX_URL_LENGTH:,} characters ({len(url):,}): "
+                f"{url[:80]!r}...")
     if any(c.isspace() for c in url) or _CONTROL.search(url):
         return f"url contains spaces or control characters: {url!r}"
     try:

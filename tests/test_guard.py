@@ -36,7 +36,8 @@ class FakeInternet(guard.Resolver):
 
 @pytest.mark.parametrize("spelling", [
     "127.0.0.1", "localhost", "2130706433", "0x7f000001", "127.1", "0177.0.0.1",
-    "[::ffff:127.0.0.1]",
+    "[::ffff:127.0.0.1]", "[64:ff9b::127.0.0.1]", "[64:ff9b:1::7f00:1]", "[2002:7f00:1::1]",
+    "[::127.0.0.1]", "[::ffff:0:127.0.0.1]",
 ])
 def test_loopback_spellings_are_blocked_and_nothing_is_sent(server, spelling):
     port = server.server_address[1]
@@ -62,6 +63,12 @@ def test_other_local_urls_are_blocked(url):
     ("::1", False), ("::", False), ("fe80::1", False), ("fc00::1", False), ("ff02::1", False),
     ("::ffff:10.0.0.1", False), ("::ffff:8.8.8.8", True),
     ("145.97.39.155", True), ("2a00:1450:4001:80b::200e", True), ("8.8.8.8", True),
+    # IPv6 forms that carry an IPv4 address count as what they carry
+    ("64:ff9b::7f00:1", False), ("64:ff9b::a9fe:a9fe", False), ("64:ff9b::808:808", True),
+    ("64:ff9b:1::a00:1", False), ("64:ff9b:1::808:808", False),
+    ("2002:7f00:1::", False), ("2002:c0a8:101::1", False), ("2002:808:808::1", True),
+    ("::7f00:1", False), ("::a00:1", False), ("::808:808", True),
+    ("::ffff:0:7f00:1", False), ("::ffff:0:a00:1", False), ("::ffff:0:808:808", True),
 ])
 def test_public_address_classification(address, public):
     assert guard.is_public(ipaddress.ip_address(address)) is public

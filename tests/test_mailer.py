@@ -46,7 +46,8 @@ def test_login_uses_the_password_from_the_named_environment_variable(monkeypatch
     try:
         monkeypatch.setenv("OERMONITOR_SMTP_PASSWORD", "geheim")
         settings = smtp_settings(sink.port, username="oermonitor",
-                                 password_env="OERMONITOR_SMTP_PASSWORD")
+                                 password_env="OERMONITOR_SMTP_PASSWORD",
+                                 allow_plaintext_login=True)
         with Mailer(settings) as mailer:
             assert mailer.deliver(message()).status == "sent"
             assert mailer.deliver(message("bram@school.nl")).status == "sent"
@@ -62,7 +63,8 @@ def test_login_uses_the_password_from_the_named_environment_variable(monkeypatch
 
 
 def test_missing_password_variable_is_bad_input_naming_the_setting(smtp):
-    settings = smtp_settings(smtp.port, username="u", password_env="NOT_SET_ANYWHERE")
+    settings = smtp_settings(smtp.port, username="u", password_env="NOT_SET_ANYWHERE",
+                             allow_plaintext_login=True)
     with pytest.raises(BadInput, match=r"\[smtp\] password_env.*NOT_SET_ANYWHERE"), \
             Mailer(settings) as mailer:
         mailer.deliver(message())
@@ -96,3 +98,44 @@ def test_outbox_writes_complete_eml_files_with_distinct_names(tmp_path):
     assert len(files) == 2 and all(f.suffix == ".eml" for f in files)
     parsed = message_from_bytes(files[0].read_bytes(), policy=policy.default)
     assert parsed["To"].addresses[0].addr_spec == "anne@school.nl"
+
+
+def test_no_login_over_plain_text_unless_allowed(monkeypatch):
+    sink = SmtpSink(login=("oermonitor", "geheim")).start()
+    try:
+        monkeypatch.setenv("OERMONITOR_SMTP_PASSWORD", "geheim")
+        settings = smtp_settings(sink.port, username="oermonitor",
+                                 password_env="OERMONITOR_SMTP_PASSWORD")
+        with pytest.raises(BadInput, match=r'security = "none".*unencrypted.*'
+                                           r'allow_plaintext_login'), Mailer(settings) as mailer:
+            mailer.deliver(message())
+        assert sink.logins == [] and sink.messages == []
+    finally:
+        sink.stop()
+
+
+def test_outbox_never_follows_a_symlink_planted_at_a_temporary_name(tmp_path):
+    outbox, victim = tmp_path / "out", tmp_path / "victim.txt"
+    outbox.mkdir()
+    victim.write_text("keep me")
+    with Mailer(smtp_settings(free_port()), outbox) as mailer:
+        # the names an older version wrote through: <final name>.tmp, predictable
+        for n in range(1, 4):
+            stamp = NOW.strftime("%Y%m%d-%H%M%S")
+            (outbox / f"{stamp}-{n:03d}-anne@school.nl.tmp").symlink_to(victim)
+        delivery = mailer.deliver(message())
+    assert victim.read_text() == "keep me"
+    written = outbox / delivery.detail.rsplit("/", 1)[1]
+    assert not written.is_symlink() and b"anne@school.nl" in written.read_bytes()
+    assert not [f for f in outbox.iterdir() if f.name.startswith(".")]  # no temporary left
+
+
+def test_outbox_files_follow_the_umask(tmp_path):
+    import os
+    old = os.umask(0o027)
+    try:
+        with Mailer(smtp_settings(free_port()), tmp_path) as mailer:
+            path = mailer.deliver(message()).detail
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o640

@@ -20,6 +20,7 @@ import click
 from oermonitor import __version__
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.registry import parse_date
+from oermonitor.safetext import for_terminal
 from oermonitor.settings import Settings, load_settings
 from oermonitor.store import Store, utcnow
 
@@ -71,18 +72,30 @@ class Group(click.Group):
         except OperationalError as exc:
             echo_error(exc)
             ctx.exit(exc.exit_code)
-        except sqlite3.OperationalError as exc:  # locked or busy past the busy timeout
-            echo_error(f"database: {exc}")
+        except sqlite3.DatabaseError as exc:  # locked, busy, full disk, damaged file
+            database = self._database(ctx)
+            echo_error(f"database{database}: {exc}")
+            ctx.exit(OperationalError.exit_code)
+        except OSError as exc:  # a full disk, a folder we may not write in, ...
+            where = f"{exc.filename}: " if exc.filename else ""
+            echo_error(f"{where}{exc.strerror or exc}")
             ctx.exit(OperationalError.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
 
 
+    @staticmethod
+    def _database(ctx: click.Context) -> str:
+        env = ctx.obj
+        settings = env.__dict__.get("settings") if isinstance(env, Env) else None
+        return f" {settings.database}" if settings is not None else ""
+
+
 def echo_error(exc: Exception) -> None:
     """One `error: ...` line per line of the message (several bad rows, one per line)."""
     for line in str(exc).splitlines() or [type(exc).__name__]:
-        click.echo(f"error: {line}", err=True)
+        click.echo(f"error: {for_terminal(line)}", err=True)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -108,13 +121,44 @@ def main(ctx: click.Context, config: str | None, db: str | None, verbose: int) -
 
 def setup_logging(verbose: int, log_file: Path | None = None) -> None:
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    handler: logging.Handler = (logging.FileHandler(log_file, encoding="utf-8") if log_file
+    if log_file and not Path(log_file).parent.is_dir():
+        raise BadInput(f"{log_file}: log file folder {Path(log_file).parent} does not exist")
+    handler: logging.Handler = (_LogFile(log_file, encoding="utf-8") if log_file
                                 else logging.StreamHandler(sys.stderr))
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # bs4 warns (through the root logger) when a page's bytes fit no encoding: a
+    # finding about that page, not news for cron's mail.
+    logging.getLogger("bs4").setLevel(logging.ERROR)
     root = logging.getLogger("oermonitor")
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+class _LogFile(logging.FileHandler):
+    """A log file that, when it cannot be written (a full disk), says so once, in one line."""
+
+    told = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self.told:
+            self.told = True
+            problem = sys.exc_info()[1]
+            reason = getattr(problem, "strerror", None) or problem
+            click.echo(f"error: log file {self.baseFilename}: {reason}; "
+                       "logging stopped", err=True)
+
+
+class SafeFormatter(logging.Formatter):
+    """Log lines name URLs and server answers: no control character reaches a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return for_terminal(super().format(record), keep_lines=True)
+
+
+def say(text: str = "", **kwargs) -> None:
+    """`click.echo` for plain text that may hold outside text (no styling in it)."""
+    click.echo(for_terminal(text, keep_lines=True), **kwargs)
 
 
 pass_env = click.make_pass_decorator(Env)

@@ -6,8 +6,9 @@ import click
 
 from oermonitor import edurep as catalogue
 from oermonitor import registry
-from oermonitor.cli import main, pass_env
+from oermonitor.cli import main, pass_env, say
 from oermonitor.errors import BadInput
+from oermonitor.safetext import for_terminal
 from oermonitor.store import utcnow
 from oermonitor.validate import email_problem
 
@@ -65,9 +66,9 @@ def import_command(env, query: str, pilot: str, maintainer_email: str,
     click.echo(f"Edurep: {found.total} record(s) match, {len(found.records)} read "
                f"in {found.pages} page(s).")
     for skip in result.skipped:
-        click.echo(f"skipped {skip.record.label}: {skip.reason}")
+        say(f"skipped {for_terminal(skip.record.label)}: {for_terminal(skip.reason)}")
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {for_terminal(warning)}", err=True)
     summary = result.summary
     click.echo(f"{summary.added} added, {summary.updated} updated, "
                f"{summary.unchanged} unchanged, {len(result.skipped)} skipped"
@@ -101,5 +102,6 @@ def sync_command(env, set_spec: str, since: str | None, endpoint: str) -> None:
         return
     click.echo(f"{len(gone)} registered material(s) whose catalogue record was deleted:")
     for material in gone:
-        click.echo(f"  #{material['id']} {material['url']} ({material['catalogue_id']}; "
-                   f"pilot {material['pilot']}; {material['maintainer_email']})")
+        material = for_terminal(material)
+        say(f"  #{material['id']} {material['url']} ({material['catalogue_id']}; "
+            f"pilot {material['pilot']}; {material['maintainer_email']})")

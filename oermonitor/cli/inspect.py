@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
-from oermonitor import checker, scheduler
+from oermonitor import checker, scheduler, workers
 from oermonitor.cli import main, pass_env
 from oermonitor.errors import BadInput
 from oermonitor.fetch import Fetcher
+from oermonitor.safetext import for_terminal, json_for_terminal
 
 LABELS = (
     ("final_url", "final URL"), ("status_code", "HTTP status"), ("error", "detail"),
@@ -31,14 +33,15 @@ def inspect(env, urls: tuple[str, ...], as_json: bool, timeout: float | None) ->
     Nothing is written to the database. Problems found are findings: the exit
     code is 0 also when a URL is broken.
     """
-    if timeout is not None and timeout <= 0:
-        raise BadInput(f"--timeout: expected a positive number of seconds, got {timeout:g}")
+    if timeout is not None and not 0 < timeout <= 3600:  # also refuses nan and inf
+        raise BadInput(f"--timeout: expected a number of seconds from 0 to 3600, "
+                       f"got {timeout:g}")
     settings = env.settings
     records: dict[int, dict] = {}
     shown = 0
 
     def work(index: int):
-        return checker.check(fetcher, urls[index], timeout=timeout)
+        return checker.check(fetcher, urls[index], timeout=timeout, extractor=pool.extract)
 
     def done(index: int, outcome) -> None:
         nonlocal shown
@@ -47,7 +50,10 @@ def inspect(env, urls: tuple[str, ...], as_json: bool, timeout: float | None) ->
             _show(records.pop(shown), as_json)
             shown += 1
 
-    with Fetcher(settings) as fetcher:
+    # Pages are read in worker processes under a CPU deadline, forked before any thread.
+    with workers.ExtractPool(min(os.cpu_count() or 1, settings.fetch.concurrency, len(urls)),
+                             cpu_seconds=settings.run.extract_cpu_seconds) as pool, \
+            Fetcher(settings) as fetcher:
         report = scheduler.run_all(
             range(len(urls)), url_of=lambda index: urls[index], work=work,
             concurrency=settings.fetch.concurrency, per_host_delay=settings.fetch.per_host_delay,
@@ -61,8 +67,9 @@ def inspect(env, urls: tuple[str, ...], as_json: bool, timeout: float | None) ->
 
 def _show(record: dict, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(record, ensure_ascii=False))
+        click.echo(json_for_terminal(json.dumps(record, ensure_ascii=False)))
         return
+    record = for_terminal(record)
     click.echo(record["url"])
     click.echo(f"  {'availability':<14}{record['availability']}")
     for key, label in LABELS:

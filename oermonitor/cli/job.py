@@ -79,6 +79,8 @@ def run_command(env: Env, today: date | None, dry_run: bool, max_duration: float
                 log_file: Path | None) -> None:
     """The nightly job: check what is due, record it, send the emails."""
     day = today_or(today)
+    if max_duration is not None and not max_duration < float("inf"):  # nan, inf
+        raise BadInput(f"--max-duration: expected a number of seconds, got {max_duration:g}")
     settings = env.settings
     log_file = log_file or settings.run.log_file
     if log_file:

@@ -12,9 +12,10 @@ from datetime import date
 import click
 
 from oermonitor import notify
-from oermonitor.cli import DATE, Env, main, pass_env, today_or
+from oermonitor.cli import DATE, Env, main, pass_env, say, today_or
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.lock import RunLock
+from oermonitor.safetext import for_terminal
 from oermonitor.store import utcnow
 from oermonitor.validate import email_problem
 
@@ -75,11 +76,11 @@ def _print(report: notify.NotifyReport, preview: bool, settings, day: date) -> N
     if report.dry_run:
         click.echo(f"dry run: would send {len(report.planned)} email(s), nothing recorded")
         for digest in report.planned:
-            click.echo(f"  {_describe(digest)}")
+            say(f"  {_describe(digest)}")
             if preview:
                 subject, text, _ = notify.render(digest, settings, day)
-                click.echo(f"\n  Subject: {subject}\n")
-                click.echo("\n".join("    " + line for line in text.splitlines()))
+                say(f"\n  Subject: {for_terminal(subject)}\n")
+                say("\n".join("    " + line for line in text.splitlines()))
                 click.echo()
         return
     click.echo(f"{report.emails} email(s) delivered")
@@ -87,9 +88,10 @@ def _print(report: notify.NotifyReport, preview: bool, settings, day: date) -> N
         d = sent.delivery
         if d.delivered:
             where = f" -> {d.detail}" if d.status == "outbox" else ""
-            click.echo(f"  {_describe(sent.digest)}{where}")
+            say(f"  {_describe(sent.digest)}{where}")
         elif d.status == "refused":
-            click.echo(f"  refused: {d.recipient} ({d.detail}); marked as bounced")
+            say(f"  refused: {for_terminal(d.recipient)} ({for_terminal(d.detail)}); "
+                "marked as bounced")
 
 
 def _describe(digest: notify.Digest) -> str:
@@ -99,7 +101,7 @@ def _describe(digest: notify.Digest) -> str:
     count = len(digest.materials)
     what = f"{count} material" + ("" if count == 1 else "s")
     if digest.role == "coordinator":
-        return f"coordinator {digest.recipient} (pilot {digest.pilot}): {what}"
+        return f"coordinator {digest.recipient} (pilot {for_terminal(digest.pilot)}): {what}"
     if digest.role == notify.WELCOME:
         return f"welcome to new maintainer {digest.recipient}: {what}"
     return f"maintainer {digest.recipient}: {what}"

@@ -15,6 +15,7 @@ import orjson
 from oermonitor import history, localtime, report, wording
 from oermonitor.cli import DATE, Env, main, pass_env, today_or
 from oermonitor.errors import BadInput
+from oermonitor.safetext import for_terminal
 from oermonitor.store import utcnow
 from oermonitor.validate import email_problem
 
@@ -102,7 +103,7 @@ def status(env: Env, today, pilot, maintainer, states, as_json, as_csv) -> None:
         if pilot and not any(p["name"] == pilot for p in known):
             names = ", ".join(p["name"] for p in known) or "none yet"
             raise BadInput(f"--pilot: no pilot named {pilot!r} (pilots: {names})")
-        _print_status(records, report.pilot_summary(records, known), day)
+        _print_status(*for_terminal([records, report.pilot_summary(records, known)]), day)
 
 
 def _pilot_end(end_date: str | None, day: date) -> str:
@@ -211,7 +212,7 @@ def show(env: Env, key, today, limit, as_json) -> None:
         click.echo(orjson.dumps(detail, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE),
                    nl=False)
         return
-    d = detail
+    d = for_terminal(detail)
     zone = env.settings.zone
     click.echo(click.style(f"#{d['id']} {d['title'] or '(no title)'}", bold=True))
     ends = _pilot_end(d["pilot_end_date"], today_or(today))

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from oermonitor import registry
-from oermonitor.cli import main, pass_env
+from oermonitor.cli import main, pass_env, say
+from oermonitor.safetext import for_terminal
 from oermonitor.store import utcnow
 
 
@@ -32,12 +33,15 @@ def import_(env, csv_file: str, dry_run: bool, prune: bool) -> None:
     one. Registered materials of the file's pilots missing from it are listed;
     --prune retires them.
     """
-    store = env.store  # settings and database problems come before the file's
+    if env.settings.database.exists():
+        env.store  # noqa: B018 - database problems come before the file's
+    # A refused file or a dry run leaves no new database file behind.
     rows, warnings = registry.read_csv(csv_file)
+    store = env.reader if dry_run else env.store
     summary = registry.register(store, rows, utcnow(), dry_run=dry_run,
                                 complete=Path(csv_file).name, prune=prune)
     for warning in warnings + summary.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {for_terminal(warning)}", err=True)
     prefix = "dry run, nothing written: would have " if dry_run else ""
     moved = f", moved {len(summary.moved)}" if summary.moved else ""
     click.echo(f"{csv_file}: {prefix}added {summary.added}, updated {summary.updated}, "

@@ -19,6 +19,7 @@ from typing import TypeVar
 from oermonitor.extract import availability, dates, fingerprint, licence, platforms
 from oermonitor.extract.page import Page
 from oermonitor.models import SERVED, Facts, FetchResult, LicenceResult
+from oermonitor.safetext import clip
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 log = logging.getLogger(__name__)
@@ -31,7 +32,19 @@ def is_html(result: FetchResult) -> bool:
 
 
 def extract(result: FetchResult) -> Facts:
-    """Facts about one fetched URL. A failed fetch yields facts with only availability."""
+    """Facts about one fetched URL. A failed fetch yields facts with only availability.
+
+    Strings taken from the page are capped (`safetext.LIMIT`): a 5 MB <title> is
+    not kept, mailed or printed whole.
+    """
+    facts = _extract(result)
+    facts.title, facts.author, facts.error = (clip(facts.title), clip(facts.author),
+                                              clip(facts.error))
+    facts.platform_id = clip(facts.platform_id, 100)
+    return facts
+
+
+def _extract(result: FetchResult) -> Facts:
     if result.availability not in SERVED:
         return Facts(availability=result.availability, error=result.error)
     if not is_html(result):

@@ -24,9 +24,16 @@ SITE_NAMES = ("Wikiwijs Maken", "Wikiwijs", "Wikiwijs Arrangement")
 _DOMAIN = "wikiwijs.nl"
 # /171772/Slug, /171772, /arrangement/171772/export/imscp
 _ID_PATH = re.compile(r"^/(?:arrangement/)?(\d+)(?:/|$)")
-_COLOFON_START = re.compile(r"\s*(?:colofon|over dit lesmateriaal)\s*:?\s*$", re.I)
+_COLOFON_START = re.compile(r"\s*(?:colofon|over dit lesmateriaal)\s*(?::\s*)?$", re.I)
 _LABELS = re.compile(r"\s*(auteurs?|laatst gewijzigd|licentie|webadres)\b", re.I)
-_TITLE_SENTENCE = re.compile(r"Het arrangement\s+(.+?)\s+is gemaakt met\s+Wikiwijs", re.I | re.S)
+# Read on whitespace-squashed text of a bounded window (`_colofon_title`): linear.
+_TITLE_LIMIT = 300
+_TITLE_SENTENCE = re.compile(
+    rf"Het arrangement ((?:(?!Het arrangement ).){{1,{_TITLE_LIMIT}}}?) is gemaakt met Wikiwijs",
+    re.I)
+_TITLE_START = re.compile(r"\bhet\s+arrangement\s", re.I)
+_TITLE_TRIES = 10_000  # about 50 ms of reading at most
+_HEADING_LIMIT = 100  # a colofon heading is a few words
 
 
 def is_wikiwijs_url(url: str | None) -> bool:
@@ -72,7 +79,8 @@ def colofon(texts: list) -> dict[str, str]:
     comes earlier or later), so a sources table elsewhere cannot lend its
     "Auteur" column. A page without the heading is read whole.
     """
-    starts = [i for i, text in enumerate(texts) if _COLOFON_START.match(text)]
+    starts = [i for i, text in enumerate(texts)
+              if len(text) <= _HEADING_LIMIT and _COLOFON_START.match(text)]
     for start in (*reversed(starts), 0):
         fields: dict[str, str] = {}
         for found in generic.labelled(texts[start:], _LABELS, whole=True):
@@ -83,10 +91,27 @@ def colofon(texts: list) -> dict[str, str]:
 
 
 def _colofon_title(texts: list) -> str | None:
-    for node in texts:
-        if "arrangement" in node.lower():
-            owner = node.getparent() if node.is_text else node.getparent().getparent()
-            match = _TITLE_SENTENCE.search(owner.text_content()) if owner is not None else None
+    """The title in "Het arrangement <title> is gemaakt met Wikiwijs".
+
+    The sentence starts in a text node and runs on over the following ones (the
+    title is often bold), so each start is read with what follows it up to a
+    bounded window, and only the first `_TITLE_TRIES` starts are tried: the work
+    stays linear in the page however often the words repeat.
+    """
+    window, tries = _TITLE_LIMIT + 60, 0
+    for index, node in enumerate(texts):
+        if "arrangement" not in node.lower():
+            continue
+        for start in _TITLE_START.finditer(node):
+            parts = [node[start.start():start.start() + window]]
+            size, following = len(parts[0]), index + 1
+            while size < window and following < len(texts):
+                parts.append(texts[following][:window - size])
+                size, following = size + len(parts[-1]), following + 1
+            match = _TITLE_SENTENCE.match(generic.squash("".join(parts)))
             if match:
-                return generic.squash(match.group(1)).strip("'\"‘’“”") or None
+                return match.group(1).strip(" '\"‘’“”") or None
+            tries += 1
+            if tries >= _TITLE_TRIES:
+                return None
     return None
