@@ -194,12 +194,16 @@ def check_one(store: Store, settings: Settings, material: dict, *,
     bookkeeping), outside any run; returns the recorded check row. For "I fixed it"."""
     previous = previous_facts(material, store.checks(material["id"], limit=1))
     fetcher = Fetcher(settings)
+    # Read in a worker under the same CPU deadline as the nightly run: a hostile page
+    # must not hold a web request (or the command) for longer.
+    extract_pool = workers.ExtractPool(1, cpu_seconds=settings.run.extract_cpu_seconds)
     try:
         result, facts = checker.check(fetcher, material["url"], etag=material["etag"],
                                       last_modified=material["http_last_modified"],
-                                      previous=previous)
+                                      previous=previous, extractor=extract_pool.extract)
     finally:
         fetcher.close()
+        extract_pool.close()
     now = clock()
     failures = 0
     if facts.availability not in SERVED:
