@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from oermonitor import policy
+from oermonitor import policy, wording
 from oermonitor.errors import BadInput
 from oermonitor.identity import identity
 from oermonitor.store import Store, iso, loads
@@ -265,54 +265,12 @@ def events(store: Store, material_id: int) -> list[dict]:
             for e in store.events(material_id)]
 
 
-def describe(event: dict) -> str:
+def describe(event: dict, language: str = "en") -> str:
     """One event as a line a coordinator reads (without the who and when)."""
     d = event.get("detail") or {}
     if isinstance(d, str):
         d = loads(d, {})
-    kind = event["kind"]
-    note = f" ({d['note']})" if d.get("note") else ""
-    if kind == "move":
-        via = {"import": " (found in the imported spreadsheet)",
-               "proposal": " (as the maintainer reported)"}.get(d.get("via"), "")
-        return f"address changed to {d.get('to')} (was {d.get('from')}){via}{note}"
-    if kind == "repoint":
-        return (f"address updated to {d.get('to')}: the old address {d.get('from')} "
-                "redirects there permanently (same material, nothing to do)")
-    if kind == "retire":
-        return f"retired: {d.get('reason')}"
-    if kind == "unretire":
-        return "brought back after being retired; checked again from the next run"
-    if kind == "reassign":
-        if d.get("from") == d.get("to"):
-            return f"{d.get('to')} keeps it after all"
-        via = " (in the imported spreadsheet)" if d.get("via") == "import" else ""
-        return f"handed over from {d.get('from')} to {d.get('to')}{via}"
-    if kind == "release":
-        colleague = f"; suggests {d['colleague']} to take it on" if d.get("colleague") else ""
-        return f"{d.get('maintainer') or 'the maintainer'} no longer keeps it{colleague}{note}"
-    if kind == "proposal":
-        return f"new address proposed: {d.get('to')}{note}"
-    if kind == "proposal_dismissed":
-        reason = f": {d['reason']}" if d.get("reason") else ""
-        return f"proposed address {d.get('to')} not taken{reason}"
-    if kind == "confirm":
-        return f"confirmed as still current{note}"
-    if kind == "mute":
-        return f"emails paused until {d.get('until')}: {d.get('reason')}"
-    if kind == "unmute":
-        return "emails resumed"
-    if kind == "evergreen":
-        return "marked evergreen (never stale)" if d.get("on") else "no longer evergreen"
-    if kind == "review_interval":
-        return (f"review every {d['days']} days" if d.get("days")
-                else "review interval back to the default")
-    if kind == "recheck":
-        return f"checked again at the maintainer's request: {d.get('availability')}{note}"
-    if kind == "unanswered":
-        return (f"{d.get('maintainer')} did not respond to {d.get('reminders')} reminders: "
-                "counts as without a maintainer until handed over")
-    return kind.replace("_", " ")
+    return wording.event_line(event["kind"], d, language)
 
 
 # -- helpers -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ their `DigestItem`s). Everything here is pure: no settings, no clock.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -632,7 +633,8 @@ def history_line(event: dict, language: str) -> str:
         return w["confirmed"] + (f" {w['by']} {event['by']}" if event.get("by") else "") + (
             f": {event['note']}" if event.get("note") else "")
     if kind == "event":  # an action (lifecycle.events): its own line, and who did it
-        return f"{event['text']} ({w['by']} {event['who']})"
+        return f"{event_line(event['event'], event.get('detail'), language)} " \
+               f"({w['by']} {event['who']})"
     if event.get("problem") == "welcome":
         return f"{w['welcome']} {event.get('recipient')}"
     role = w.get(event.get("role") or "", event.get("role") or "")
@@ -642,3 +644,98 @@ def history_line(event: dict, language: str) -> str:
     details = ", ".join(filter(None, (notice, status)))
     return f"{w['emailed']} {role} {event.get('recipient')}: {about}" + (
         f" ({details})" if details else "")
+
+
+# -- actions (lifecycle.events) ------------------------------------------------------
+
+EVENT_WORDS = {
+    "nl": {
+        "move": "verhuisd naar {to} (was {from})", "via_import": " (gevonden in de spreadsheet)",
+        "via_proposal": " (zoals de beheerder doorgaf)",
+        "repoint": "adres bijgewerkt naar {to}: het oude adres {from} verwijst daar blijvend "
+                   "naartoe (hetzelfde materiaal, niets te doen)",
+        "retire": "ingetrokken: {reason}",
+        "unretire": "teruggehaald na intrekken; vanaf de volgende nacht weer gecontroleerd",
+        "reassign": "overgedragen van {from} aan {to}", "keeps": "{to} houdt het toch",
+        "via_reassign_import": " (in de spreadsheet)",
+        "release": "{maintainer} beheert het niet meer",
+        "colleague": "; stelt {colleague} voor",
+        "proposal": "nieuw adres voorgesteld: {to}",
+        "proposal_dismissed": "voorgesteld adres {to} niet overgenomen",
+        "confirm": "bevestigd: nog actueel",
+        "mute": "meldingen gepauzeerd tot {until}: {reason}", "unmute": "pauze opgeheven",
+        "evergreen_on": "blijft altijd geldig (wordt nooit verouderd)",
+        "evergreen_off": "niet meer altijd geldig",
+        "review_interval": "eigen termijn: elke {days} dagen",
+        "review_default": "weer de gewone termijn",
+        "recheck": "meteen opnieuw gecontroleerd op verzoek: {availability}",
+        "unanswered": "{maintainer} reageerde niet op {reminders} herinneringen: telt als "
+                      "zonder beheerder tot het is overgedragen",
+        "the_maintainer": "de beheerder",
+    },
+    "en": {
+        "move": "address changed to {to} (was {from})",
+        "via_import": " (found in the imported spreadsheet)",
+        "via_proposal": " (as the maintainer reported)",
+        "repoint": "address updated to {to}: the old address {from} redirects there "
+                   "permanently (same material, nothing to do)",
+        "retire": "retired: {reason}",
+        "unretire": "brought back after being retired; checked again from the next run",
+        "reassign": "handed over from {from} to {to}", "keeps": "{to} keeps it after all",
+        "via_reassign_import": " (in the imported spreadsheet)",
+        "release": "{maintainer} no longer keeps it",
+        "colleague": "; suggests {colleague} to take it on",
+        "proposal": "new address proposed: {to}",
+        "proposal_dismissed": "proposed address {to} not taken",
+        "confirm": "confirmed as still current",
+        "mute": "emails paused until {until}: {reason}", "unmute": "emails resumed",
+        "evergreen_on": "marked evergreen (never stale)",
+        "evergreen_off": "no longer evergreen",
+        "review_interval": "review every {days} days",
+        "review_default": "review interval back to the default",
+        "recheck": "checked again at the maintainer's request: {availability}",
+        "unanswered": "{maintainer} did not respond to {reminders} reminders: counts as "
+                      "without a maintainer until handed over",
+        "the_maintainer": "the maintainer",
+    },
+}
+
+
+class _Unknown(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def event_line(kind: str, detail: dict | None, language: str) -> str:
+    """One action of a material's history (a `lifecycle.events` kind and its detail)
+    as a line people read, without who and when: `verhuisd naar … (was …)`."""
+    language = lang(language)
+    if isinstance(detail, str):  # as stored
+        detail = json.loads(detail or "{}")
+    w, d = EVENT_WORDS[language], dict(detail or {})
+    if d.get("availability"):
+        d["availability"] = availability_words(d["availability"], None, language)
+    d.setdefault("maintainer", w["the_maintainer"])
+    values = _Unknown({k: v for k, v in d.items() if v is not None})
+    note = f" ({d['note']})" if d.get("note") else ""
+    if kind == "move":
+        return (w["move"].format_map(values) + w.get(f"via_{d.get('via')}", "")) + note
+    if kind == "reassign":
+        if d.get("from") == d.get("to"):
+            return w["keeps"].format_map(values)
+        via = w["via_reassign_import"] if d.get("via") == "import" else ""
+        return w["reassign"].format_map(values) + via
+    if kind == "release":
+        colleague = w["colleague"].format_map(values) if d.get("colleague") else ""
+        return w["release"].format_map(values) + colleague + note
+    if kind == "proposal_dismissed":
+        return w[kind].format_map(values) + (f": {d['reason']}" if d.get("reason") else "")
+    if kind == "evergreen":
+        return w["evergreen_on" if d.get("on") else "evergreen_off"]
+    if kind == "review_interval":
+        return w["review_interval" if d.get("days") else "review_default"].format_map(values)
+    if kind in ("proposal", "confirm", "recheck"):
+        return w[kind].format_map(values) + note
+    if kind in w:
+        return w[kind].format_map(values)
+    return kind.replace("_", " ")

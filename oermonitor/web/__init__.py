@@ -22,9 +22,8 @@ import jinja2
 from flask import Flask, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from oermonitor import __version__, links
+from oermonitor import __version__, links, wording
 from oermonitor.errors import BadInput
-from oermonitor.notify import licence_name, long_date
 from oermonitor.settings import Settings
 from oermonitor.store import utcnow
 from oermonitor.web import csrf
@@ -54,8 +53,13 @@ def create_app(settings: Settings, *, secret: str | None = None,
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.jinja_env.undefined = jinja2.StrictUndefined
-    app.jinja_env.filters["longdate"] = long_date
-    app.jinja_env.filters["licence"] = licence_name
+    # Words shared with the emails, the report and the CLI (oermonitor/wording.py).
+    app.jinja_env.filters["longdate"] = wording.long_date
+    app.jinja_env.filters["licence"] = wording.licence_name
+    app.jinja_env.filters["problem"] = wording.problem_name
+    app.jinja_env.filters["availability"] = (
+        lambda value, language: wording.availability_words(value, None, language))
+    app.jinja_env.filters["state_name"] = wording.state_name
     app.extensions["oermonitor"] = {"settings": settings, "secret": secret, "clock": clock,
                                     "throttles": {}}
     language = "en" if settings.language == "en" else "nl"

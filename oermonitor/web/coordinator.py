@@ -23,7 +23,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 
-from oermonitor import dashboard, history, job, lifecycle, notify, report, selfservice
+from oermonitor import dashboard, history, job, lifecycle, notify, report, selfservice, wording
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.web import context, coordinator_words  # noqa: F401 - the words register
 from oermonitor.web.signin import current, sign_in_first
@@ -151,68 +151,19 @@ def material(material_id: int):
     return _material_page(_material(material_id))
 
 
-# What people did, in Dutch (English uses the life-cycle library's own lines).
-EVENTS_NL = {
-    "move": "Verhuisd naar {to} (was {from})",
-    "repoint": "Adres bijgewerkt naar {to}: het oude adres verwijst daar blijvend naartoe",
-    "retire": "Ingetrokken: {reason}",
-    "unretire": "Teruggehaald na intrekken",
-    "reassign": "Overgedragen van {from} aan {to}",
-    "release": "{maintainer} beheert het niet meer",
-    "proposal": "Nieuw adres voorgesteld: {to}",
-    "proposal_dismissed": "Voorgesteld adres {to} niet overgenomen",
-    "mute": "Meldingen gepauzeerd tot {until}: {reason}",
-    "unmute": "Pauze opgeheven",
-    "evergreen": "Blijft altijd geldig: {on}",
-    "review_interval": "Eigen termijn: {days} dagen",
-    "unanswered": "{maintainer} reageerde niet op {reminders} herinneringen",
-    "recheck": "Meteen opnieuw gecontroleerd: {availability}",
-}
-
-
 def story(timeline: list[dict], language: str) -> list[dict]:
-    """The timeline of `show` as lines for the page: {at, kind, text, who}."""
-    words = texts(language)
+    """The timeline of `show` as lines for the page: {at, kind, text, who}, in the
+    same words as `show` and the report (`wording`)."""
     lines = []
     for e in timeline:
-        kind, who, text = e["kind"], None, ""
-        if kind == "check":
-            text = words.get(f"av_{e['availability']}", e["availability"] or "")
-            if e["status_code"] and e["status_code"] != 200:
-                text += f" (HTTP {e['status_code']})"
-            if e["licence"]:
-                text += f", {words['s_licence']} {e['licence']}"
-            if e["error"] and not e["error"].startswith("HTTP "):
-                text += f" ({e['error']})"
-        elif kind == "change":
-            if e["what"] == "content":
-                text = words["s_content"]
-            else:
-                label = words.get(f"s_{e['what']}", e["what"])
-                text = f"{label}: {e['was'] or words['s_none']} → {e['now'] or words['s_none']}"
-        elif kind == "confirmation":
-            who, text = e["by"], e["note"] or ""
-        elif kind == "notification":
-            text = words["s_email"].format(who=e["recipient"]) + ": " + " · ".join(filter(None, (
-                words.get(f"s_kind_{e['notice']}", e["notice"]),
-                words.get(f"problem_{e['problem']}", e["problem"]), e["status"])))
-        elif kind == "event":
+        if e["kind"] == "event":
+            text = wording.event_line(e["event"], e.get("detail"), language)
             who = e["who"]
-            text = e["text"]
-            if language != "en" and e["event"] in EVENTS_NL:
-                detail = {k: ("aan" if v is True else "uit" if v is False else v)
-                          for k, v in (e["detail"] or {}).items()}
-                if "availability" in detail:
-                    detail["availability"] = words.get(f"av_{detail['availability']}",
-                                                       detail["availability"])
-                text = EVENTS_NL[e["event"]].format_map(_Blank(detail))
-        lines.append({"at": e["at"], "kind": kind, "text": text, "who": who})
+        else:
+            text, who = wording.history_line(e, language), None
+        lines.append({"at": e["at"], "kind": e["kind"], "text": text[:1].upper() + text[1:],
+                      "who": who})
     return lines
-
-
-class _Blank(dict):
-    def __missing__(self, key: str) -> str:
-        return "?"
 
 
 def _material_page(row: dict, problem: str | None = None, status: int = 200):
