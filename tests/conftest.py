@@ -21,6 +21,15 @@ def smtp():
     sink.stop()
 
 
+@pytest.fixture
+def store(tmp_path):
+    """A fresh SQLite store in tmp_path (add materials with tests.support.add_material)."""
+    from oermonitor.store import Store
+
+    with Store.open(tmp_path / "oermonitor.db") as s:
+        yield s
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
     """No test reads the developer's settings or environment by accident."""

@@ -214,3 +214,60 @@ def make_certificate(folder, name: str, names: str) -> tuple:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     return cert, context
+
+
+# -- the shared test world: one fetcher, one settings file, one store builder -------------
+
+
+def make_fetcher(**fetch):
+    """A Fetcher with fast, loopback-friendly settings; keyword arguments override them."""
+    from oermonitor.fetch import Fetcher
+    from oermonitor.settings import FetchSettings, Settings
+
+    options = dict(allow_private_networks=True, backoff_base=0.01, per_host_delay=0,
+                   respect_robots_txt=False, timeout=2.0, total_timeout=5.0)
+    options.update(fetch)
+    return Fetcher(Settings(fetch=FetchSettings(**options)))
+
+
+def write_config(folder, *, name: str = "oermonitor.toml", top: str = "",
+                 fetch: dict | None = None, policy: str | None = None,
+                 notify: str | None = None, smtp_port: int | None = None,
+                 extra: str = ""):
+    """A settings file in `folder`: only the sections given are written.
+
+    `fetch` is a dict of keys (values JSON-encoded, which TOML reads the same),
+    `policy`/`notify` are the lines of those sections, `smtp_port` writes an [smtp]
+    section for a loopback server, `extra` is appended verbatim.
+    """
+    import json
+    from pathlib import Path
+
+    lines = ['database = "oermonitor.db"', top]
+    if fetch is not None:
+        lines += ["[fetch]", *(f"{k} = {json.dumps(v)}" for k, v in fetch.items())]
+    if policy is not None:
+        lines += ["[policy]", policy]
+    if notify is not None:
+        lines += ["[notify]", notify]
+    if smtp_port is not None:
+        lines += ["[smtp]", 'host = "127.0.0.1"', f"port = {smtp_port}",
+                  'from = "oermonitor@school.nl"', "timeout = 5"]
+    config = Path(folder) / name
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("\n".join([*lines, extra, ""]), encoding="utf-8")
+    return config
+
+
+def add_material(store, n: int, maintainer: str, *, now, title: str | None = None,
+                 pilot: str = "Rekenen", end: str | None = None,
+                 coordinator: str | None = "coordinator@school.nl",
+                 name: str | None = None) -> int:
+    """Material n (a Wikiwijs URL) for `maintainer` in `pilot`, registered at `now`; its id."""
+    pid, _ = store.ensure_pilot(pilot, end, coordinator, now)
+    mid, _ = store.ensure_maintainer(maintainer, name, now)
+    material_id, _ = store.upsert_material({
+        "url": f"https://maken.wikiwijs.nl/{n}/Les_{n}", "identity": f"wikiwijs:{n}",
+        "title": title or f"Les {n}", "pilot_id": pid, "maintainer_id": mid,
+    }, now)
+    return material_id

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import support
 from tests.support import LoopbackServer, SmtpSink, free_port
 
 TODAY = date.today()
@@ -126,25 +127,10 @@ def write_config(folder: Path, smtp_port: int | None = None, *, name: str = "con
                  top: str = "", fetch: dict | None = None, policy: str = "",
                  notify: str = "") -> Path:
     """A settings file with fast fetch settings; `fetch` overrides single keys."""
-    fetch_lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in {**FETCH, **(fetch or {})}.items())
-    config = folder / name
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(f"""database = "oermonitor.db"
-{top}
-[fetch]
-{fetch_lines}
-[policy]
-{policy or "failures_before_broken = 1"}
-[notify]
-coordinator_summaries = false
-{notify}
-[smtp]
-host = "127.0.0.1"
-port = {smtp_port or free_port()}
-from = "oermonitor@example.org"
-timeout = 5
-""", encoding="utf-8")
-    return config
+    return support.write_config(
+        folder, name=name, top=top, fetch={**FETCH, **(fetch or {})},
+        policy=policy or "failures_before_broken = 1",
+        notify="coordinator_summaries = false\n" + notify, smtp_port=smtp_port or free_port())
 
 
 def write_csv(path: Path, rows: list[dict], sep: str = ",", bom: bool = False) -> Path:

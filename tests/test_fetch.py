@@ -6,16 +6,8 @@ import time
 import pytest
 
 from oermonitor import __version__
-from oermonitor.fetch import Fetcher, classify, is_sign_in_url, retry_after, user_agent
-from oermonitor.settings import FetchSettings, Settings
-from tests.support import free_port
-
-
-def make_fetcher(**fetch) -> Fetcher:
-    options = dict(allow_private_networks=True, backoff_base=0.01, per_host_delay=0,
-                   respect_robots_txt=False, timeout=2.0, total_timeout=5.0)
-    options.update(fetch)
-    return Fetcher(Settings(fetch=FetchSettings(**options)))
+from oermonitor.fetch import classify, is_sign_in_url, retry_after, user_agent
+from tests.support import free_port, make_fetcher
 
 
 @pytest.fixture

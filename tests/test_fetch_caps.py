@@ -6,17 +6,9 @@ import tracemalloc
 
 import pytest
 
-from oermonitor.fetch import Fetcher
-from oermonitor.settings import FetchSettings, Settings
+from tests.support import make_fetcher
 
 MB = 1_000_000
-
-
-def make_fetcher(**fetch) -> Fetcher:
-    options = dict(allow_private_networks=True, backoff_base=0.01, per_host_delay=0,
-                   respect_robots_txt=False, timeout=2.0, total_timeout=5.0)
-    options.update(fetch)
-    return Fetcher(Settings(fetch=FetchSettings(**options)))
 
 
 def measured(fetcher, url):

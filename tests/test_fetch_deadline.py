@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.test_fetch_caps import make_fetcher
+from tests.support import make_fetcher
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Slow: " + b"x" * 40 + b"\r\n"
 BODY = b"<html><head><title>Traag</title></head><body><p>Les</p></body></html>"

@@ -19,6 +19,7 @@ from oermonitor.cli import main
 from oermonitor.registry import MaterialRow, register
 from oermonitor.settings import load_settings
 from oermonitor.store import Store, iso, utcnow
+from tests import support
 from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,25 +30,14 @@ TODAY = date(2026, 3, 2)
 
 
 def write_config(tmp_path: Path, extra: str = "") -> Path:
-    config = tmp_path / "oermonitor.toml"
-    config.write_text(f"""
-database = "oermonitor.db"
-[fetch]
-allow_private_networks = true
-per_host_delay = 0
-concurrency = 1
-timeout = 5
-max_tries = 1
-[policy]
-recheck_after_hours = 20
-retry_failing_after_hours = 4
-failures_before_broken = 1
-[notify]
-outbox = "outbox"
-{extra}
-""", encoding="utf-8")
+    """A run's settings: one quick try per page, broken at once, mail to ./outbox."""
     (tmp_path / "outbox").mkdir(exist_ok=True)
-    return config
+    return support.write_config(
+        tmp_path, fetch={"allow_private_networks": True, "per_host_delay": 0,
+                         "concurrency": 1, "timeout": 5, "max_tries": 1},
+        policy="recheck_after_hours = 20\nretry_failing_after_hours = 4\n"
+               "failures_before_broken = 1",
+        notify='outbox = "outbox"', extra=extra)
 
 
 def setup(tmp_path: Path, urls: list[str], extra: str = ""):

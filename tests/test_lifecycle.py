@@ -27,12 +27,6 @@ def at(day: str, hour: int = 2) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path / "oermonitor.db") as s:
-        yield s
-
-
 def add(store: Store, url: str = OLD, maintainer: str = "anne@school.nl",
         end: str | None = None) -> dict:
     row = registry.MaterialRow(url=url, maintainer_email=maintainer, pilot="Rekenen",

@@ -13,24 +13,15 @@ from oermonitor.links import LinkError
 from oermonitor.notify import Digest, DigestItem, render
 from oermonitor.settings import Settings, WebSettings
 from oermonitor.store import Store
+from tests.support import add_material
 
 SECRET = "correct-horse-battery-staple-42"
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path / "oermonitor.db") as s:
-        yield s
-
-
 def add(store: Store, n: int, maintainer: str) -> int:
-    pid, _ = store.ensure_pilot("Rekenen", "2025-07-31", "co@school.nl", NOW)
-    mid, _ = store.ensure_maintainer(maintainer, None, NOW)
-    material_id, _ = store.upsert_material({
-        "url": f"https://maken.wikiwijs.nl/{n}/Les", "identity": f"wikiwijs:{n}",
-        "title": f"Les {n}", "pilot_id": pid, "maintainer_id": mid}, NOW)
-    return material_id
+    return add_material(store, n, maintainer, now=NOW, end="2025-07-31",
+                        coordinator="co@school.nl")
 
 
 def test_a_token_names_its_material_and_resolves_for_its_maintainer(store):

@@ -14,7 +14,7 @@ from oermonitor.cli import main
 from oermonitor.notify import NotifyError, send_due
 from oermonitor.settings import NotifySettings, Settings, SmtpSettings
 from oermonitor.store import Store
-from tests.support import SmtpSink, free_port
+from tests.support import SmtpSink, add_material, free_port, write_config
 
 DAY = date(2026, 3, 10)
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
@@ -28,22 +28,9 @@ def settings_for(port: int, tmp_path, language: str = "nl", **notify) -> Setting
                     notify=NotifySettings(**notify))
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path / "oermonitor.db") as s:
-        yield s
-
-
-def add(store: Store, n: int, maintainer: str, *, title: str | None = None,
-        pilot: str = "Rekenen", coordinator: str | None = COORDINATOR,
-        end: str | None = None, name: str | None = None) -> int:
-    pid, _ = store.ensure_pilot(pilot, end, coordinator, NOW - timedelta(days=900))
-    mid, _ = store.ensure_maintainer(maintainer, name, NOW - timedelta(days=900))
-    material_id, _ = store.upsert_material({
-        "url": f"https://maken.wikiwijs.nl/{n}/Les_{n}", "identity": f"wikiwijs:{n}",
-        "title": title or f"Les {n}", "pilot_id": pid, "maintainer_id": mid,
-    }, NOW - timedelta(days=900))
-    return material_id
+def add(store: Store, n: int, maintainer: str, **kw) -> int:
+    """Material n for `maintainer`, registered long before NOW."""
+    return add_material(store, n, maintainer, now=NOW - timedelta(days=900), **kw)
 
 
 def check(store: Store, material_id: int, day: date, availability: str = "ok", *,
@@ -313,18 +300,15 @@ def test_outbox_writes_eml_files_and_counts_them_as_delivered(store, tmp_path):
     assert {(r["status"], r["run_id"]) for r in store.notifications(mid)} == {("outbox", 7)}
 
 
-def write_config(tmp_path, port: int, extra: str = "") -> str:
-    path = tmp_path / "oermonitor.toml"
-    path.write_text(f'database = "oermonitor.db"\n[smtp]\nhost = "127.0.0.1"\nport = {port}\n'
-                    f'timeout = 5\nfrom = "oermonitor@school.nl"\n{extra}', encoding="utf-8")
-    return str(path)
+def config_for(tmp_path, port: int, extra: str = "") -> str:
+    return str(write_config(tmp_path, smtp_port=port, extra=extra))
 
 
 def test_cli_notify_sends_what_is_due_and_exits_3_when_the_server_is_down(store, tmp_path):
     mid = add(store, 1, "anne@school.nl", title="Breuken")
     broken(store, mid, DAY)
     port = free_port()
-    config = write_config(tmp_path, port)
+    config = config_for(tmp_path, port)
     runner = CliRunner()
 
     down = runner.invoke(main, ["--config", config, "notify", "--today", "2026-03-10"])
@@ -350,7 +334,7 @@ def test_cli_notify_sends_what_is_due_and_exits_3_when_the_server_is_down(store,
 
 def test_cli_test_message_and_bounce_marks(store, smtp, tmp_path):
     add(store, 1, "weg@school.nl")
-    config = write_config(tmp_path, smtp.port)
+    config = config_for(tmp_path, smtp.port)
     runner = CliRunner()
     marked = runner.invoke(main, ["--config", config, "notify", "--mark-bounced",
                                   "weg@school.nl"])

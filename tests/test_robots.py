@@ -2,19 +2,17 @@
 
 import pytest
 
-from oermonitor.fetch import Fetcher
 from oermonitor.models import FetchResult
 from oermonitor.robots import Verdict, interpret, robots_url
-from oermonitor.settings import FetchSettings, Settings
+from tests import support
 
 AGENT = "oermonitor/0.1.0 (+beheer@school.example)"
 
 
-def make_fetcher(**fetch) -> Fetcher:
-    options = dict(allow_private_networks=True, backoff_base=0.01, per_host_delay=0,
-                   timeout=2.0, max_tries=2)
-    options.update(fetch)
-    return Fetcher(Settings(fetch=FetchSettings(**options)))
+def make_fetcher(**fetch):
+    """The shared fetcher, with robots.txt respected (the subject here)."""
+    return support.make_fetcher(**{"respect_robots_txt": True, "max_tries": 2,
+                                   "total_timeout": 60.0, **fetch})
 
 
 def robots(server, text, **route):
