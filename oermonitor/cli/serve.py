@@ -13,7 +13,8 @@ from oermonitor.errors import BadInput
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; keep 127.0.0.1 behind a reverse proxy.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True,
+              help="Port to listen on.")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Requests handled at the same time.")
 @pass_env
