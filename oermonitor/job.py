@@ -35,6 +35,7 @@ from oermonitor import checker, history, notify, scheduler, workers
 from oermonitor.errors import OperationalError
 from oermonitor.fetch import Fetcher
 from oermonitor.models import SERVED, Facts, FetchResult, LicenceResult
+from oermonitor.notify import NotifyReport
 from oermonitor.settings import PolicySettings, Settings
 from oermonitor.store import Store, iso, loads, utcnow
 
@@ -55,7 +56,7 @@ class RunReport:
     availability: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)  # internal failures, per material
     emails: int = 0
-    notify: object = None  # notify.NotifyReport
+    notify: NotifyReport | None = None
     notify_error: str | None = None
     compacted: int = 0
     status: str = "running"

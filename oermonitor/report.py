@@ -28,7 +28,7 @@ import orjson
 
 from oermonitor import files, lifecycle, localtime, policy, wording
 from oermonitor.errors import BadInput
-from oermonitor.models import STATES
+from oermonitor.models import SERVED, STATES
 from oermonitor.settings import PolicySettings
 from oermonitor.store import Store
 
@@ -248,7 +248,7 @@ def timeline(checks: list[dict], confirmations: list[dict],
         if previous and previous["availability"] != check["availability"]:
             events.append(_change(check, "availability", previous["availability"],
                                   check["availability"]))
-        if check["availability"] in ("ok", "moved"):
+        if check["availability"] in SERVED:
             if served:
                 events.extend(_content_changes(served, check))
             served = check
