@@ -130,7 +130,9 @@ class SampleSite:
     def response(self, path: str) -> tuple[int, dict[str, str], str]:
         """(status, headers, body) for a request path."""
         material = self.by_path.get(path)
-        serve = material["serve"] if material else "missing"
+        if material is None:
+            return 404, {}, self.render("not_found.html")
+        serve = material["serve"]
         if serve == "moved":
             return 301, {"Location": material["moved_to"]}, ""
         if serve == "page":
@@ -193,7 +195,7 @@ class DemoServer:
     @property
     def base(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def __enter__(self) -> DemoServer:
         self.thread.start()

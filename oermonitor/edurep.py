@@ -167,8 +167,8 @@ class CatalogueClient:
 
 def _reason(exc: BaseException) -> str:
     """The innermost cause of a requests error: the readable part of a long chain."""
-    while (exc.__cause__ or exc.__context__) is not None:
-        exc = exc.__cause__ or exc.__context__
+    while (inner := exc.__cause__ or exc.__context__) is not None:
+        exc = inner
     return re.sub(r"^\w+\(host=[^)]*\):\s*", "", str(exc)) or type(exc).__name__
 
 
@@ -495,7 +495,8 @@ def parse_oai_page(data: bytes, where: str, *, status: int = 200,
     listing = _first(root, "ListRecords")
     if listing is None:
         raise BadInput(f"{where}: malformed OAI-PMH response (no ListRecords)")
-    records, deleted = [], []
+    records: list[CatalogueRecord] = []
+    deleted: list[str] = []
     for record in _all(listing, "record"):
         header = _first(record, "header")
         identifier = _text(header, "identifier") if header is not None else None

@@ -388,7 +388,7 @@ def read_capped(raw, max_bytes: int, deadline: float) -> tuple[bytes, bool]:
         parts.append(chunk)
         size += len(chunk)
         if time.monotonic() > deadline:
-            raise ReadTimeoutError(None, None, "the body did not end within the time limit")
+            raise ReadTimeoutError(None, None, "the body did not end within the time limit")  # type: ignore[arg-type]
 
 
 def _failure_from(exc: Exception, timeouts: tuple[float, float]) -> _Failure:

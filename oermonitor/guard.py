@@ -18,6 +18,7 @@ import ipaddress
 import socket
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -131,7 +132,7 @@ class Resolver:
         """The addresses `host` stands for (the system resolver; numeric forms included)."""
         addresses: list[str] = []
         for *_, sockaddr in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP):
-            address = sockaddr[0].split("%", 1)[0]  # drop an IPv6 zone id
+            address = str(sockaddr[0]).split("%", 1)[0]  # drop an IPv6 zone id
             if address not in addresses:
                 addresses.append(address)
         return addresses
@@ -140,7 +141,14 @@ class Resolver:
         return self.allow_private or is_public(ipaddress.ip_address(address))
 
 
-class _PinnedMixin:
+# The mixin goes in front of urllib3's connection classes: type it as one of them.
+if TYPE_CHECKING:
+    _Connection = HTTPConnection
+else:
+    _Connection = object
+
+
+class _PinnedMixin(_Connection):
     """Connects to the resolver's checked addresses, keeping `host` for Host/SNI/cert.
 
     With a `watchdog` (see `oermonitor.watchdog`), every socket is handed to it when

@@ -103,7 +103,7 @@ def record(store: Store, material: dict, result: FetchResult, facts: Facts,
     """Store one check of `material` (a materials row); returns the check row with its id."""
     with store.transaction():
         if facts.availability == "moved" and lifecycle.same_material(
-                material["url"], result.final_url, facts.platform_id) and (
+                material["url"], result.final_url, facts.platform_id) and result.final_url and (
                 lifecycle.follow_redirect(store, material, result.final_url, now)):
             facts = replace(facts, availability="ok", error=None)
         check = check_row(material["id"], result, facts, now, run_id)
@@ -123,9 +123,9 @@ def confirm(store: Store, material: dict, by: str | None, note: str | None,
     evidently keeps the material after all: that ends."""
     with store.transaction():
         confirmation_id = store.add_confirmation(material["id"], by, note, now)
-        current = store.material(material["id"])
+        current = _fresh(store, material["id"])
         tracking = policy.confirm(loads(current["tracking"], {}), iso(now)[:10])
-        update = {"tracking": json.dumps(tracking, sort_keys=True)}
+        update: dict = {"tracking": json.dumps(tracking, sort_keys=True)}
         if current["unowned_reason"] == "ignored":
             update.update(unowned_since=None, unowned_reason=None, unowned_detail=None)
         store.update_material(material["id"], update)
@@ -141,7 +141,7 @@ def mute(store: Store, material: dict, until: date | None, reason: str | None,
             store.update_material(material["id"], {"muted_until": None, "mute_reason": None})
             _event(store, material, "unmute", by, {}, now)
         return
-    if not (reason or "").strip():
+    if reason is None or not reason.strip():
         raise BadInput("a mute needs a reason (shown in the overview)")
     if until < today:
         raise BadInput(f"--until {until.isoformat()} is in the past")
@@ -176,3 +176,9 @@ def _event(store: Store, material: dict, kind: str, by: str | None, detail: dict
     store.add_event(material["id"], kind, (by or "").strip().lower() or None,
                     {k: v for k, v in detail.items() if v is not None},
                     now or utcnow())
+
+
+def _fresh(store: Store, material_id: int) -> dict:
+    material = store.material(material_id)
+    assert material is not None, "a material is never deleted"
+    return material

@@ -317,7 +317,7 @@ def _hit_id(match: re.Match) -> str | None:
             return None  # a bare "Naamsvermelding" / "attribution" is ordinary prose
         elements = {code for code, word in _NAME_ELEMENTS if word.search(groups["n_el"])}
         return _versioned(elements, groups["n_v"], groups["n_jur"])
-    return {"cc0": CC0, "pdm": PDM, "pd": PUBLIC_DOMAIN, "arr": ALL_RIGHTS_RESERVED}.get(kind)
+    return {"cc0": CC0, "pdm": PDM, "pd": PUBLIC_DOMAIN, "arr": ALL_RIGHTS_RESERVED}.get(kind or "")
 
 
 def _versioned(elements: set[str], version: str | None, port: str | None) -> str | None:
@@ -374,7 +374,7 @@ def is_allowed(licence_id: str | None, allowed: tuple[str, ...]) -> bool:
     (exact) or version-less families ("CC-BY" allows CC-BY-4.0 and CC-BY-3.0-NL,
     not CC-BY-SA-4.0). Case does not matter in the list."""
     found = parts(licence_id)
-    if found is None:
+    if found is None or licence_id is None:
         return False
     wanted = {entry.strip().casefold() for entry in allowed}
     return licence_id.casefold() in wanted or found.family.casefold() in wanted
@@ -386,8 +386,8 @@ def is_allowed_entry(entry: str) -> bool:
     wanted = entry.strip().casefold()
     if is_canonical(entry.strip().upper()):
         return True
-    return any(wanted in (known.casefold(), (parts(known).family or "").casefold())
-               for known in _KNOWN_IDS)
+    return any(wanted in (known.casefold(), (getattr(parts(known), "family", None) or "").casefold())
+               for known in _KNOWN_IDS if known)
 
 
 _KNOWN_IDS = (CC0, PDM, PUBLIC_DOMAIN, ALL_RIGHTS_RESERVED, *sorted(LEGACY), *(

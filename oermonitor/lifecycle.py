@@ -318,4 +318,6 @@ def _clean(detail: dict) -> dict:
 
 
 def _current(store: Store, material: dict) -> dict:
-    return store.material(material["id"])
+    current = store.material(material["id"])
+    assert current is not None, "a material is never deleted"
+    return current

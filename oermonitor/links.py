@@ -136,7 +136,7 @@ def offer_url(settings: Settings, material_id: int, colleague: str, *,
               now: datetime) -> str | None:
     """The "will you take it on?" link for a colleague, or None without [web] set up."""
     base, secret = settings.web.base_url, settings.web.secret
-    if not base or secret_problem(settings):
+    if not base or not secret or secret_problem(settings):
         return None
     token = make_token(secret, material_id, colleague, now=now, days=settings.web.link_days,
                        purpose=ACCEPT)
@@ -168,6 +168,7 @@ def material_links(settings: Settings, material_id: int, email: str, *,
             _warned.add(problem)
             log.warning("[web] base_url is set, but %s: emails go without links", problem)
         return None
+    assert secret is not None  # secret_problem says so otherwise
     token = make_token(secret, material_id, email, now=now, days=settings.web.link_days)
     return {action: page_url(base, token, action) for action in ACTIONS}
 

@@ -13,8 +13,13 @@ time (`2026-12-02`) are dates and stay as they are.
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from typing import overload
 
 
+@overload
+def local(value: datetime, zone: tzinfo) -> datetime: ...
+@overload
+def local(value: str | datetime | None, zone: tzinfo) -> datetime | None: ...
 def local(value: str | datetime | None, zone: tzinfo) -> datetime | None:
     """A stored timestamp (ISO text or datetime; naive means UTC) in `zone`;
     None for no value, a bare date or text that is not a timestamp."""

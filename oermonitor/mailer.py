@@ -184,7 +184,7 @@ class Mailer:
         if self._conn is not None:
             return self._conn
         s = self.smtp
-        password = None
+        password: str | None = None
         if s.username:
             password = s.password
             if password is None:
@@ -213,7 +213,7 @@ class Mailer:
                 conn.starttls(context=context)
                 conn.ehlo()
             if s.username:
-                conn.login(s.username, password)
+                conn.login(s.username, password or "")
         except smtplib.SMTPAuthenticationError as exc:
             conn.close()
             raise MailerDown(f"{self.where} refused the login for {s.username} "

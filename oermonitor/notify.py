@@ -27,11 +27,13 @@ sends any that are still due), logged like every email so it goes out exactly on
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from functools import cache
+from typing import Any
 
 import jinja2
 
@@ -169,9 +171,13 @@ class Digest:
         return found.pop() if len(found) == 1 else None
 
 
+# One email of a run: a digest, or a coordinator's report (which quacks like one).
+Mail = Digest | report_mail.ReportDigest
+
+
 @dataclass
 class Sent:
-    digest: Digest
+    digest: Mail
     delivery: Delivery
 
 
@@ -180,9 +186,9 @@ class NotifyReport:
     """What `send_due` planned and what became of each message."""
 
     dry_run: bool = False
-    planned: list[Digest] = field(default_factory=list)
+    planned: list[Mail] = field(default_factory=list)
     results: list[Sent] = field(default_factory=list)
-    pending: list[Digest] = field(default_factory=list)  # not delivered; next run retries
+    pending: list[Mail] = field(default_factory=list)  # not delivered; next run retries
     error: str | None = None
 
     @property
@@ -280,7 +286,7 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
             else:
                 coordinator_kind = None
             if coordinator_kind:
-                pilot_id = material.get("pilot_id")
+                pilot_id: int = material["pilot_id"]
                 digest = coordinators.setdefault(pilot_id, Digest(
                     coordinator, "coordinator", [], name=base.coordinator_name,
                     pilot=base.pilot, pilot_id=pilot_id,
@@ -406,7 +412,7 @@ def _site_licence(licence) -> str | None:
 
 
 def _is_web(url: str | None) -> bool:
-    return bool(url) and url.lower().startswith(("http://", "https://"))
+    return url is not None and url.lower().startswith(("http://", "https://"))
 
 
 # -- rendering -----------------------------------------------------------------------
@@ -437,7 +443,7 @@ def _language(settings: Settings) -> str:
     return "en" if settings.language == "en" else "nl"
 
 
-def render(digest: Digest, settings: Settings, today: date,
+def render(digest: Mail, settings: Settings, today: date,
            now: datetime | None = None) -> tuple[str, str, str]:
     """(subject, text, html) for a digest, in the configured language. With `now`, a
     maintainer's digest carries the signed links of `links` ([web] base_url)."""
@@ -449,7 +455,7 @@ def render(digest: Digest, settings: Settings, today: date,
                "web_url": report_mail.overview_url(settings),
                "attachment": report_mail.filename(today, language)}
     prefix = {WELCOME: "_welcome_", report_mail.ROLE: "_report_"}.get(digest.role, "_")
-    words = _environment(False).get_template(f"{prefix}{language}.j2").make_module(context)
+    words: Any = _environment(False).get_template(f"{prefix}{language}.j2").make_module(context)
     if digest.role == "coordinator" and not digest.items:  # only what maintainers did
         words = _environment(False).get_template("_actions.j2").make_module(context)
     subject = one_line(str(words.subject(digest)), 1000)
@@ -474,12 +480,12 @@ def describe(material: dict, assessment: Assessment, settings: Settings,
     context = {"digest": digest, "lang": language, "settings": settings,
                "today": today.isoformat(), "sender": parseaddr(settings.smtp.from_)[1]
                or settings.smtp.from_, "allowed": settings.policy.allowed_licences}
-    words = _environment(False).get_template(f"_{language}.j2").make_module(context)
+    words: Any = _environment(False).get_template(f"_{language}.j2").make_module(context)
     return [(i.problem, str(words.what(i)).strip(), str(words.since(i)).strip())
             for i in items]
 
 
-def _links(digest: Digest, settings: Settings, now: datetime | None) -> dict:
+def _links(digest: Mail, settings: Settings, now: datetime | None) -> dict:
     """material id -> {action: signed link} for a maintainer's digest; empty without web."""
     if digest.role != "maintainer" or now is None:
         return {}
@@ -500,13 +506,13 @@ def sender(settings: Settings, signer: str | None = None) -> str:
     return formataddr((f"{signer} via oermonitor" if signer else "oermonitor", email))
 
 
-def compose(digest: Digest, settings: Settings, today: date, now: datetime) -> EmailMessage:
+def compose(digest: Mail, settings: Settings, today: date, now: datetime) -> EmailMessage:
     subject, text, html = render(digest, settings, today, now)
     msg = build_message(sender=sender(settings, getattr(digest, "signer", None)), to=digest.recipient,
                         to_name=digest.name,
                         subject=subject, text=text, html=html, now=now,
                         reply_to=digest.reply_to)
-    if digest.role == report_mail.ROLE:
+    if isinstance(digest, report_mail.ReportDigest):
         msg.add_attachment(report_mail.attachment(digest, today), subtype="html",
                            filename=report_mail.filename(today, _language(settings)))
     return msg
@@ -544,7 +550,7 @@ def send_offer(store: Store, settings: Settings, material: dict, colleague: str,
 def compose_test(settings: Settings, to: str, now: datetime) -> EmailMessage:
     """A short message that proves the mail settings work."""
     language = _language(settings)
-    words = _environment(False).get_template(f"_{language}.j2").module
+    words: Any = _environment(False).get_template(f"_{language}.j2").module
     local = localtime.local(now, settings.zone)
     text = _environment(False).get_template("test.txt.j2").render(
         {"lang": language, "settings": settings, "now": wording.long_datetime(local, language)})
@@ -577,7 +583,7 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
     welcomes = plan_welcomes(store.pending_welcomes())
     digests = with_actions(plan(items, log, today, settings), store, log, settings)
     reports = report_mail.due_reports(store, settings, log, today)
-    report = NotifyReport(dry_run=dry_run, planned=welcomes + digests + reports)
+    report = NotifyReport(dry_run=dry_run, planned=[*welcomes, *digests, *reports])
     if dry_run or not report.planned:
         return report
 
@@ -656,7 +662,7 @@ def _bounced(row: dict, reason: str, now: datetime, settings: Settings,
     return row, policy.assess(row, settings.policy, today)
 
 
-def _deliver(store: Store, mailer: Mailer, report: NotifyReport, digests: list[Digest],
+def _deliver(store: Store, mailer: Mailer, report: NotifyReport, digests: Sequence[Mail],
              settings: Settings, today: date, now: datetime,
              run_id: int | None) -> dict[str, str]:
     """Send each digest and log it right after acceptance. Returns refused address -> reason."""
@@ -685,7 +691,7 @@ def send_welcomes(store: Store, settings: Settings, today: date, now: datetime, 
     """Send the welcomes still due (right after a hand-over; `send_due` also does).
     Raises `NotifyError` when some could not be delivered: they go with the next run."""
     welcomes = plan_welcomes(store.pending_welcomes())
-    report = NotifyReport(dry_run=dry_run, planned=welcomes)
+    report = NotifyReport(dry_run=dry_run, planned=[*welcomes])
     if dry_run or not welcomes:
         return report
     with Mailer(settings.smtp, settings.notify.outbox) as mailer:
@@ -702,9 +708,9 @@ def send_welcomes(store: Store, settings: Settings, today: date, now: datetime, 
     return report
 
 
-def _log_rows(digest: Digest, delivery: Delivery, today: date, now: datetime,
+def _log_rows(digest: Mail, delivery: Delivery, today: date, now: datetime,
               run_id: int | None) -> list[dict]:
-    if digest.role == report_mail.ROLE:
+    if isinstance(digest, report_mail.ReportDigest):
         return report_mail.log_rows(digest, delivery.status, delivery.message_id, today,
                                     iso(now), run_id)
     return [

@@ -198,7 +198,7 @@ def assess(material: dict, settings: PolicySettings, today: date) -> Assessment:
         t = orjson.loads(t)
     today_iso = today.isoformat()
     muted_until = material.get("muted_until")
-    muted = bool(muted_until) and muted_until >= today_iso
+    muted = bool(muted_until) and str(muted_until) >= today_iso
     last_maintained, stale_on = _stale_clock(material, t, settings)
     if material.get("retired_at"):
         return Assessment("retired", [], last_maintained, None, muted)

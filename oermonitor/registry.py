@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from oermonitor import licences, lifecycle
 from oermonitor.errors import BadInput
@@ -164,10 +165,10 @@ def parse_csv(text: str, where: str, warnings: list[str] | None = None
                             "the header; the extra cells are ignored")
         values = {name: (cells[i].strip() if i < len(cells) else "")
                   for i, name in enumerate(header) if name}
+        optional: dict[str, Any] = {k: values.get(k) or None for k in OPTIONAL}
         row = MaterialRow(
             url=values["url"], maintainer_email=values["maintainer_email"],
-            pilot=values["pilot"], line=start,
-            **{k: values.get(k) or None for k in OPTIONAL},
+            pilot=values["pilot"], line=start, **optional,
         )
         problem = row_problem(row)
         if problem:
@@ -248,10 +249,10 @@ def licence_id(text: str) -> str | None:
 def cross_row_problems(rows: list[MaterialRow], where: str) -> list[str]:
     """Conflicts between rows: two end dates for one pilot, one URL twice."""
     errors = []
-    end_dates: dict[str, tuple[str, int]] = {}
-    coordinators: dict[str, tuple[str, int]] = {}
-    coordinator_names: dict[str, tuple[str, int]] = {}
-    urls: dict[str, int] = {}
+    end_dates: dict[str, tuple[str, int | None]] = {}
+    coordinators: dict[str, tuple[str, int | None]] = {}
+    coordinator_names: dict[str, tuple[str, int | None]] = {}
+    urls: dict[str, int | None] = {}
     for row in rows:
         for value, seen, label in ((row.pilot_end_date, end_dates, "pilot_end_date"),
                                    (row.coordinator_email, coordinators, "coordinator_email"),
@@ -362,9 +363,9 @@ def _register(store: Store, rows: list[MaterialRow], now: datetime,
     maintainers: dict[str, int] = {}
     pilot_values = _pilot_values(rows)
     for name, (end_date, coordinator, coordinator_name) in pilot_values.items():
-        pilots[name], changed = store.ensure_pilot(name, end_date, coordinator, now,
-                                                   coordinator_name)
-        summary.pilots_changed += changed
+        pilots[name], pilot_changed = store.ensure_pilot(name, end_date, coordinator, now,
+                                                         coordinator_name)
+        summary.pilots_changed += pilot_changed
     existing = store.materials_by_urls([r.url for r in rows])
     _moves(store, rows, existing, now, summary)
     if summary.moved:
@@ -393,7 +394,7 @@ def _register(store: Store, rows: list[MaterialRow], now: datetime,
         changed = {k: v for k, v in values.items() if current.get(k) != v}
         if "maintainer_id" in changed and not current["retired_at"]:
             # another maintainer in the spreadsheet: a hand-over (history, welcome)
-            lifecycle.reassign(store, store.material(current["id"]), to_email=email,
+            lifecycle.reassign(store, _fresh(store, current["id"]), to_email=email,
                                to_name=row.maintainer_name, by=None, now=now, via="import")
         if changed:
             updates.append(dict(changed, id=current["id"], updated_at=iso(now)))
@@ -430,3 +431,9 @@ def _material_values(row: MaterialRow, pilot_id: int, maintainer_id: int) -> dic
     if row.source != "csv":
         values.update({k: getattr(row, k) for k in CATALOGUE_FIELDS})
     return values
+
+
+def _fresh(store: Store, material_id: int) -> dict:
+    material = store.material(material_id)
+    assert material is not None, "a material is never deleted"
+    return material

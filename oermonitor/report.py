@@ -22,6 +22,7 @@ import tempfile
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
+from typing import overload
 
 import jinja2
 import orjson
@@ -38,7 +39,7 @@ ATTENTION = STATES[:STATES.index("ok")]  # every state that needs someone's atte
 NOT_COUNTED = ("retired",)
 
 # C0/C1 controls and bidi overrides out; tabs and newlines become spaces.
-_CONTROLS = {c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0),
+_CONTROLS: dict[int, str | None] = {c: None for c in [*range(0x00, 0x20), *range(0x7F, 0xA0),
                                0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
 _CONTROLS.update({0x09: " ", 0x0A: " ", 0x0D: " "})
 
@@ -69,6 +70,10 @@ CSV_DATES = ("pilot_end_date", "since", "last_modified", "last_maintained", "sta
              "muted_until")
 
 
+@overload
+def clean(text: str) -> str: ...
+@overload
+def clean(text: None) -> None: ...
 def clean(text: str | None) -> str | None:
     """`text` without control characters (safe to print on a terminal)."""
     return text if not text or text.isprintable() else text.translate(_CONTROLS)

@@ -109,7 +109,8 @@ def overview_url(settings: Settings) -> str | None:
 def log_rows(digest: ReportDigest, status: str, message_id: str, today: date, sent_at: str,
              run_id: int | None) -> list[dict]:
     """The notification log's rows for one delivered report: one per pilot in it."""
+    pilot_ids: list[int | None] = [*digest.pilot_ids] or [None]
     return [{"run_id": run_id, "material_id": None, "pilot_id": pilot_id,
              "recipient": digest.recipient, "role": ROLE, "problem": None,
              "kind": KIND, "sent_at": sent_at, "day": today.isoformat(), "status": status,
-             "message_id": message_id} for pilot_id in digest.pilot_ids or [None]]
+             "message_id": message_id} for pilot_id in pilot_ids]

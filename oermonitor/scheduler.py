@@ -31,6 +31,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
@@ -61,10 +62,14 @@ def host_of(url: str) -> str:
         return url
 
 
-def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
+T = TypeVar("T")  # an item to work on
+R = TypeVar("R")  # what the work gave for it
+
+
+def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T], R],
             concurrency: int, per_host_delay: float, per_host_concurrency: int = 2,
             deadline: float | None = None,
-            on_done: Callable[[object, object], None] | None = None) -> ScheduleReport:
+            on_done: Callable[[T, R], None] | None = None) -> ScheduleReport:
     started = time.monotonic()
     concurrency = max(1, concurrency)
     per_host = concurrency if per_host_delay <= 0 else max(1, min(per_host_concurrency,
@@ -74,7 +79,7 @@ def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
         hosts.setdefault(host_of(url_of(item)), _Host()).queue.append(item)
     turn = deque(hosts)  # hosts with items waiting, in turn order
     report = ScheduleReport()
-    running: dict[Future, tuple[object, str]] = {}
+    running: dict[Future, tuple[T, str]] = {}
 
     try:
         while turn or running:

@@ -80,7 +80,9 @@ def confirm(store: Store, material: dict, *, now: datetime) -> tuple[dict, bool]
     if latest and latest["confirmed_at"][:10] == iso(now)[:10]:
         return latest, False
     history.confirm(store, material, maintainer(material), NOTE, now)
-    return _own_confirmation(store, material), True
+    confirmation = _own_confirmation(store, material)
+    assert confirmation is not None, "just recorded"
+    return confirmation, True
 
 
 def recheck(store: Store, settings: Settings, material: dict, *, now: datetime,
@@ -113,7 +115,7 @@ def move(store: Store, settings: Settings, material: dict, new_url: str, *, now:
     if facts.availability not in SERVED:
         return "unreachable"
     redirects_there = old is not None and bool(old.final_url) and old.final_url != old.url \
-        and identity(old.final_url) in (identity(new_url), identity(result.final_url or new_url))
+        and identity(old.final_url or "") in (identity(new_url), identity(result.final_url or new_url))
     same = redirects_there or lifecycle.same_material(material["url"], new_url,
                                                       facts.platform_id) \
         or bool(facts.platform_id) and facts.platform_id in (material.get("identity"),
@@ -167,6 +169,8 @@ def offer(store: Store, settings: Settings, material: dict, *, now: datetime) ->
     False (nothing sent; the coordinator still hears of it) without a colleague, without
     [web] set up, when they were asked already, or when the mail cannot go out."""
     current = store.material(material["id"])
+    if current is None:
+        return False
     colleague = (loads(current.get("unowned_detail"), {}) or {}).get("colleague")
     if current.get("unowned_reason") != "released" or not colleague:
         return False

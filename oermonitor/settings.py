@@ -246,7 +246,7 @@ def _build(cls, section: str, values: dict, where: str, base: Path, warnings: li
     return cls(**kwargs)
 
 
-def _coerce(section: str, key: str, value, annotation: str, where: str, base: Path):
+def _coerce(section: str, key: str, value, annotation: object, where: str, base: Path):
     label = f"[{section}] {key}" if section else key
 
     def bad(expected: str):

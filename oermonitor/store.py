@@ -484,7 +484,8 @@ class Store:
 
     def notifications(self, material_id: int | None = None,
                       recipient: str | None = None) -> list[dict]:
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[int | str] = []
         if material_id is not None:
             clauses.append("material_id = ?")
             params.append(material_id)

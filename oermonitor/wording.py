@@ -550,9 +550,10 @@ def headline(f: Any, language: str) -> str:
                 else "geen teken van onderhoud")
         return text + (f" (pilot afgelopen op {long_date(end, 'nl')})" if end else "")
     if code == "no_maintainer":
-        why = KEEPER_REASONS[language].get(_get(f, "keeper_reason") or "")
+        reason = KEEPER_REASONS[language].get(_get(f, "keeper_reason") or "")
         who = _get(f, "maintainer_email") or ("the maintainer" if en else "de beheerder")
-        return problem_name(code, language) + (f": {why.replace('{who}', who)}" if why else "")
+        return problem_name(code, language) + (f": {reason.replace('{who}', who)}"
+                                               if reason else "")
     return problem_name(code, language)
 
 

@@ -36,6 +36,7 @@ import resource
 import signal
 import threading
 from dataclasses import replace
+from typing import TypeVar
 
 from oermonitor.extract import extract, is_html
 from oermonitor.models import SERVED, Facts, FetchResult
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 CPU_SECONDS = 5.0  # default per page; settings: [run] extract_cpu_seconds
 _STOPPED = (-signal.SIGTERM, -signal.SIGINT)
+_F = TypeVar("_F", Facts, None)
 
 
 class ExtractionAborted(Exception):
@@ -100,7 +102,8 @@ class ExtractPool:
                 self._give_back(worker)
                 if kind == "raised":
                     raise RuntimeError(f"reading the page failed: {value}")
-                return value
+                facts: Facts = value
+                return facts
             worker.stop()
             return self._replace(worker, Facts(
                 availability="error",
@@ -175,7 +178,7 @@ class ExtractPool:
         log.warning("%s", detail)
         return Facts(availability="error", error=detail)
 
-    def _replace(self, worker: _Worker, facts: Facts | None) -> Facts | None:
+    def _replace(self, worker: _Worker, facts: _F) -> _F:
         """Put a fresh worker in `worker`'s place (from the fork server: threads run now)."""
         with self._ready:
             self._all.discard(worker)
@@ -196,6 +199,7 @@ def _serve(conn: multiprocessing.connection.Connection, cpu_seconds: float) -> N
         except (EOFError, OSError):
             return
         _limit_cpu(cpu_seconds)
+        reply: tuple[str, object]
         try:
             reply = ("facts", extract(result))
         except Exception as exc:  # a bug in a reader: reported for this page only

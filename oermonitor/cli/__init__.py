@@ -92,7 +92,7 @@ class Group(click.Group):
         return f" {settings.database}" if settings is not None else ""
 
 
-def echo_error(exc: Exception) -> None:
+def echo_error(exc: Exception | str) -> None:
     """One `error: ...` line per line of the message (several bad rows, one per line)."""
     for line in str(exc).splitlines() or [type(exc).__name__]:
         click.echo(f"error: {for_terminal(line)}", err=True)

@@ -13,6 +13,7 @@ import threading
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -32,7 +33,7 @@ class ProgressBar:
 
     def __init__(self, minimum: int = PROGRESS_FROM):
         self.minimum = minimum
-        self.bar = None
+        self.bar: Any = None  # click's ProgressBar once started
 
     def __call__(self, done: int, total: int) -> None:
         if total < self.minimum:

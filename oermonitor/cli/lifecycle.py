@@ -57,7 +57,7 @@ def retire(env: Env, key: str, reason: str | None, undo: bool, by: str | None) -
         lifecycle.unretire(env.store, material, by=_by(by), now=utcnow())
         click.echo(f"#{material['id']} is back: checked and mailed about again from the next run.")
         return
-    if not (reason or "").strip():
+    if reason is None or not reason.strip():
         raise BadInput("retire needs --reason TEXT (why the material is withdrawn)")
     lifecycle.retire(env.store, material, reason=reason, by=_by(by), now=utcnow())
     click.echo(f"Retired #{material['id']} {material['url']}: no more checks or emails.")
@@ -90,7 +90,7 @@ def reassign(env: Env, key: str | None, to_email: str, to_name: str | None,
         for material in changed:
             click.echo(f"  #{material['id']} {material['url']}")
     else:
-        material = report.find_material(env.store, key)
+        material = report.find_material(env.store, key or "")
         after = lifecycle.reassign(env.store, material, to_email=to_email, to_name=to_name,
                                    by=_by(by), now=now)
         if (material["maintainer_email"] == after["maintainer_email"]

@@ -15,6 +15,7 @@ from oermonitor import notify
 from oermonitor.cli import DATE, Env, main, pass_env, say, today_or
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.lock import RunLock
+from oermonitor.report_mail import ReportDigest
 from oermonitor.safetext import for_terminal
 from oermonitor.store import utcnow
 from oermonitor.validate import email_problem
@@ -94,8 +95,8 @@ def _print(report: notify.NotifyReport, preview: bool, settings, day: date) -> N
                 "marked as bounced")
 
 
-def _describe(digest: notify.Digest) -> str:
-    if digest.role == "coordinator_report":
+def _describe(digest: notify.Mail) -> str:
+    if isinstance(digest, ReportDigest):
         return (f"report for coordinator {digest.recipient} "
                 f"({', '.join(digest.pilot_names)}): {len(digest.records)} materials")
     count = len(digest.materials)

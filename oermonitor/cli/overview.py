@@ -7,6 +7,7 @@ import re
 import shutil
 import textwrap
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -19,7 +20,7 @@ from oermonitor.safetext import for_terminal
 from oermonitor.store import utcnow
 from oermonitor.validate import email_problem
 
-STYLE = {"broken": {"fg": "red", "bold": True}, "licence_issue": {"fg": "magenta"},
+STYLE: dict[str, dict[str, Any]] = {"broken": {"fg": "red", "bold": True}, "licence_issue": {"fg": "magenta"},
          "stale": {"fg": "yellow"}, "failing": {"fg": "yellow"}, "moved": {"fg": "cyan"},
          "no_maintainer": {"fg": "red"}, "ok": {"fg": "green"}, "unchecked": {},
          "retired": {"dim": True}}
@@ -103,7 +104,8 @@ def status(env: Env, today, pilot, maintainer, states, as_json, as_csv) -> None:
         if pilot and not any(p["name"] == pilot for p in known):
             names = ", ".join(p["name"] for p in known) or "none yet"
             raise BadInput(f"--pilot: no pilot named {pilot!r} (pilots: {names})")
-        _print_status(*for_terminal([records, report.pilot_summary(records, known)]), day)
+        shown, pilots = for_terminal([records, report.pilot_summary(records, known)])
+        _print_status(shown, pilots, day)
 
 
 def _pilot_end(end_date: str | None, day: date) -> str:

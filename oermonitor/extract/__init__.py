@@ -63,7 +63,8 @@ def _extract(result: FetchResult) -> Facts:
         return Facts(availability=state, error=error)
     url = page.url
     found = _guarded(url, platforms.recognise, None, page)
-    modified, source = _guarded(url, dates.declared_date, (None, None), page, result.headers,
+    no_date: tuple[str | None, str | None] = (None, None)
+    modified, source = _guarded(url, dates.declared_date, no_date, page, result.headers,
                                 result.fetched_at, found)
     return Facts(
         availability=state,

@@ -296,7 +296,7 @@ def declared_date(page: Page, headers: dict[str, str], fetched_at: datetime | No
     fetched = _fetched(fetched_at)
     if platform is not None and platform.modified:
         value = parse_date(platform.modified)
-        if _believable(value, fetched):
+        if value is not None and _believable(value, fetched):
             return iso(value), "colofon"
     modified: list[tuple[datetime, str]] = []
     published: list[tuple[datetime, str]] = []

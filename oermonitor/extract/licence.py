@@ -332,7 +332,7 @@ def _add_text(reader: _Reader) -> None:
     text leaves out its nested blocks (they are read on their own), so a hit is
     attributed to the block it stands in.
     """
-    blocks = {}
+    blocks: dict = {}
     for text in _candidate_nodes(reader.page):
         holder = text.getparent()
         if text.is_tail:
@@ -383,8 +383,8 @@ def _is_grant(line: str, start: int, end: int) -> bool:
     sentence_start = 0
     for found in _SENTENCE_END.finditer(line, 0, start):
         sentence_start = found.end()
-    found = _SENTENCE_END.search(line, end)
-    sentence = line[sentence_start:found.start() if found else len(line)]
+    after = _SENTENCE_END.search(line, end)
+    sentence = line[sentence_start:after.start() if after else len(line)]
     at, until = start - sentence_start, end - sentence_start
     if (_FIELD_LABEL.search(sentence[:at]) or _GRANT.search(sentence)
             or _UNLESS_NOTED.search(line) or _site_wide(line)):
@@ -449,7 +449,8 @@ def _candidate_nodes(page: Page) -> list:
             if at == 0 or not joined[at - 1].isalnum():  # a word start: not "succes"
                 positions.append(at)
             at = joined.find(word, at + len(word))
-    indexes, index, counted_to = [], 0, 0
+    indexes: list[int] = []
+    index, counted_to = 0, 0
     for at in sorted(positions):
         index += joined.count(_NODE_SEPARATOR, counted_to, at)
         counted_to = at

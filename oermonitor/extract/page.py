@@ -88,7 +88,7 @@ class Page:
     _own: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
-    def parse(cls, text: str, url: str, headers: dict[str, str] | None = None) -> Page:
+    def parse(cls, text: str | None, url: str, headers: dict[str, str] | None = None) -> Page:
         if not text or not text.strip():
             text = "<html></html>"
         try:

@@ -220,7 +220,7 @@ def act(material_id: int, action: str):
                                now=now)
             _welcome(now)
     except BadInput as exc:
-        return _material_page(store.material(material_id), problem=str(exc), status=400)
+        return _material_page(store.material(material_id) or row, problem=str(exc), status=400)
     return redirect(url_for("coordinator.material", material_id=material_id, done=action)
                     + "#result", 303)
 
@@ -262,7 +262,7 @@ def pilot(pilot_id: int):
     today = _today()
     store = context.store()
     records = dashboard.visible(store, context.settings(), g.who, today, pilot=row["name"])
-    (summary,) = report.pilot_summary(records, [row]) or [None]
+    summary = next(iter(report.pilot_summary(records, [row])), None)
     return render_template(
         "coordinator/pilot.html", who=g.who, pilot=row, summary=summary,
         bar=_bar(summary["counts"]) if summary else [],

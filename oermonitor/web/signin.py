@@ -46,7 +46,7 @@ def current() -> Access | None:
     since = session.get("signed_in_at")
     days = context.settings().web.session_days
     try:
-        expired = datetime.fromisoformat(since) + timedelta(days=days) <= context.now()
+        expired = datetime.fromisoformat(str(since)) + timedelta(days=days) <= context.now()
     except (TypeError, ValueError):
         expired = True
     who = None if expired else signin.access(context.store(), context.settings(), email)

@@ -45,7 +45,7 @@ def is_wikiwijs_url(url: str | None) -> bool:
 
 def identity(url: str | None) -> str | None:
     """'wikiwijs:<id>' for any URL of an arrangement, else None."""
-    if not is_wikiwijs_url(url):
+    if not url or not is_wikiwijs_url(url):
         return None
     match = _ID_PATH.match(urlsplit(url.strip()).path)
     return f"{NAME}:{match.group(1)}" if match else None
