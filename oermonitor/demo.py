@@ -39,10 +39,11 @@ from urllib.parse import urlsplit
 import jinja2
 
 from oermonitor import job, registry
+from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput
 from oermonitor.lock import RunLock
 from oermonitor.settings import load_settings
-from oermonitor.store import Store, utcnow
+from oermonitor.store import Store
 from oermonitor.wording import long_date
 
 SETTINGS_NAME = "demo.toml"

@@ -22,12 +22,13 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from oermonitor import lifecycle, policy
+from oermonitor.clock import iso, utcnow
 from oermonitor.errors import BadInput
 from oermonitor.models import SERVED, Facts, FetchResult
 from oermonitor.safetext import URL_LIMIT, clip
 from oermonitor.settings import MAX_DAYS as MAX_REVIEW_DAYS
 from oermonitor.settings import Settings
-from oermonitor.store import Store, iso, loads, utcnow
+from oermonitor.store import Store, loads
 
 
 def check_row(material_id: int, result: FetchResult, facts: Facts, now: datetime,

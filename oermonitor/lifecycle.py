@@ -32,9 +32,10 @@ import json
 from datetime import datetime
 
 from oermonitor import policy, wording
+from oermonitor.clock import iso
 from oermonitor.errors import BadInput
 from oermonitor.identity import identity
-from oermonitor.store import Store, iso, loads
+from oermonitor.store import Store, loads
 from oermonitor.validate import email_problem, url_problem
 
 # Who acted when nobody is named: the person at the command line (or the web's admin).
@@ -233,6 +234,23 @@ def unanswered(store: Store, material_id: int, reminders: int, now: datetime) ->
             "unowned_detail": json.dumps(detail, sort_keys=True)})
         store.add_event(material_id, "unanswered", AUTOMATIC, detail, now)
     return True
+
+
+def mark_bounced(store: Store, email: str, now: datetime, *,
+                 reason: str = "bounce reported by hand", label: str = "--mark-bounced") -> str:
+    """A bounce came back for `email`: stop mailing it; its materials count as
+    `no_maintainer` and the coordinator hears about them. Returns the address."""
+    address = _email(label, email)
+    if store.maintainer_by_email(address) is None:
+        raise BadInput(f"{label}: no maintainer with address {address}")
+    store.mark_bounced(address, reason, now)
+    return address
+
+
+def clear_bounce(store: Store, email: str, *, label: str = "--clear-bounce") -> bool:
+    """`email` works again (someone checked it): mail its maintainer again from the
+    next run. False when it was not marked as bounced."""
+    return store.clear_bounced(_email(label, email))
 
 
 def _reassign(store: Store, material: dict, to_email: str, to_name: str | None,

@@ -38,12 +38,13 @@ from typing import Any
 import jinja2
 
 from oermonitor import licences, lifecycle, links, localtime, policy, report_mail, wording
+from oermonitor.clock import iso
 from oermonitor.errors import OperationalError
 from oermonitor.extract import platforms
 from oermonitor.mailer import Delivery, Mailer, MailerDown, build_message, one_line
 from oermonitor.models import PROBLEMS, Assessment, Problem
 from oermonitor.settings import Settings
-from oermonitor.store import Store, iso
+from oermonitor.store import Store
 from oermonitor.wording import (  # noqa: F401  (the names the templates and callers know)
     licence_limits,
     licence_name,

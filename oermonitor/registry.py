@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from oermonitor import licences, lifecycle
+from oermonitor.clock import iso
 from oermonitor.errors import BadInput
 from oermonitor.identity import identity
-from oermonitor.store import Store, iso
+from oermonitor.store import Store
 from oermonitor.validate import email_problem, url_problem
 
 MAX_ERROR_LINES = 50  # a sheet with 10,000 bad rows needs the first few and a count

@@ -27,12 +27,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from oermonitor import checker, history, job, lifecycle, links, notify, policy
+from oermonitor.clock import iso, utcnow
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.fetch import Fetcher
 from oermonitor.models import SERVED, Assessment
 from oermonitor.registry import identity
 from oermonitor.settings import Settings
-from oermonitor.store import Store, iso, loads, utcnow
+from oermonitor.store import Store, loads
 from oermonitor.validate import email_problem, url_problem
 
 RECHECK_AFTER = timedelta(minutes=1)  # a repeated "check again" within this reuses the check

@@ -22,12 +22,13 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from oermonitor.clock import iso, utcnow  # noqa: F401  (callers may still import them from here)
 from oermonitor.errors import BadInput, OperationalError
 
 BUSY_TIMEOUT_MS = 10_000
@@ -201,15 +202,6 @@ def m004_signin_links(db: Database) -> None:
     )
     db["signin_links"].create_index(["token_hash"], unique=True)
     db["signin_links"].create_index(["requested_at"])
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    """UTC ISO timestamp with seconds precision."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 class Store:

@@ -268,6 +268,20 @@ def test_bounced_address_means_no_maintainer(store):
     assert assess(store, m).state == "ok"
 
 
+def test_marking_and_clearing_a_bounce_by_hand(store):
+    m = add(store)
+    check(store, m, "2026-03-01")
+    assert lifecycle.mark_bounced(store, " Anne@School.nl ", NOW) == "anne@school.nl"
+    assert assess(store, m).state == "no_maintainer"
+    with pytest.raises(BadInput, match="--mark-bounced: no maintainer with address"):
+        lifecycle.mark_bounced(store, "nobody@school.nl", NOW)
+    with pytest.raises(BadInput, match="--clear-bounce"):
+        lifecycle.clear_bounce(store, "not an address")
+    assert lifecycle.clear_bounce(store, "ANNE@school.nl")
+    assert not lifecycle.clear_bounce(store, "anne@school.nl")  # not marked any more
+    assert assess(store, m).state == "ok"
+
+
 def test_unanswered_reminders_mean_no_maintainer_until_confirmed(store):
     m = add(store)
     check(store, m, "2026-03-01")

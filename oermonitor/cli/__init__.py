@@ -18,11 +18,12 @@ from pathlib import Path
 import click
 
 from oermonitor import __version__
+from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.registry import parse_date
 from oermonitor.safetext import for_terminal
 from oermonitor.settings import Settings, load_settings
-from oermonitor.store import Store, utcnow
+from oermonitor.store import Store
 
 
 class Env:

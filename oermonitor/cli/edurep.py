@@ -7,9 +7,9 @@ import click
 from oermonitor import edurep as catalogue
 from oermonitor import registry
 from oermonitor.cli import main, pass_env, say
+from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput
 from oermonitor.safetext import for_terminal
-from oermonitor.store import utcnow
 from oermonitor.validate import email_problem
 
 

@@ -20,10 +20,10 @@ import click
 from oermonitor import demo, job
 from oermonitor.cli import DATE, Env, main, pass_env, setup_logging, today_or
 from oermonitor.cli.overview import status
+from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.lock import RunLock
 from oermonitor.settings import load_settings
-from oermonitor.store import utcnow
 
 PROGRESS_FROM = 20  # materials; shorter runs finish before a bar would help
 

@@ -10,9 +10,9 @@ import click
 
 from oermonitor import lifecycle, notify, report
 from oermonitor.cli import Env, main, pass_env, today_or
+from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.lock import RunLock
-from oermonitor.store import utcnow
 from oermonitor.validate import email_problem
 
 KEY = click.argument("key", metavar="ID_OR_URL")

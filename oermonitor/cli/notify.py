@@ -11,13 +11,13 @@ from datetime import date
 
 import click
 
-from oermonitor import notify
+from oermonitor import lifecycle, notify
 from oermonitor.cli import DATE, Env, main, pass_env, say, today_or
+from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.lock import RunLock
 from oermonitor.report_mail import ReportDigest
 from oermonitor.safetext import for_terminal
-from oermonitor.store import utcnow
 from oermonitor.validate import email_problem
 
 
@@ -41,10 +41,8 @@ def notify_command(env: Env, today: date | None, dry_run: bool, preview: bool,
     per pilot. Exit 3 when the mail server is down or refuses (the rest goes next time)."""
     settings = env.settings
     now = utcnow()
-    for option, value in (("--test", test_address), ("--mark-bounced", mark_bounced),
-                          ("--clear-bounce", clear_bounce)):
-        if value and (problem := email_problem(option, value)):
-            raise BadInput(problem)
+    if test_address and (problem := email_problem("--test", test_address)):
+        raise BadInput(problem)
     if test_address:
         delivery, where = notify.send_test(settings, test_address, now)
         if not delivery.delivered:
@@ -54,13 +52,11 @@ def notify_command(env: Env, today: date | None, dry_run: bool, preview: bool,
                    + (f": {delivery.detail}" if delivery.status == "outbox" else ""))
         return
     if mark_bounced:
-        if env.store.maintainer_by_email(mark_bounced) is None:
-            raise BadInput(f"--mark-bounced: no maintainer with address {mark_bounced}")
-        env.store.mark_bounced(mark_bounced, "bounce reported by hand", now)
-        click.echo(f"{mark_bounced}: no more emails; the coordinator hears about open problems")
+        address = lifecycle.mark_bounced(env.store, mark_bounced, now)
+        click.echo(f"{address}: no more emails; the coordinator hears about open problems")
         return
     if clear_bounce:
-        found = env.store.clear_bounced(clear_bounce)
+        found = lifecycle.clear_bounce(env.store, clear_bounce)
         click.echo(f"{clear_bounce}: will get emails again" if found
                    else f"{clear_bounce}: was not marked as bounced")
         return

@@ -15,9 +15,9 @@ import orjson
 
 from oermonitor import history, localtime, report, wording
 from oermonitor.cli import DATE, Env, main, pass_env, today_or
+from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput
 from oermonitor.safetext import for_terminal
-from oermonitor.store import utcnow
 from oermonitor.validate import email_problem
 
 STYLE: dict[str, dict[str, Any]] = {"broken": {"fg": "red", "bold": True}, "licence_issue": {"fg": "magenta"},

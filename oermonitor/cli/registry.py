@@ -8,8 +8,8 @@ import click
 
 from oermonitor import registry
 from oermonitor.cli import main, pass_env, say
+from oermonitor.clock import utcnow
 from oermonitor.safetext import for_terminal
-from oermonitor.store import utcnow
 
 
 @main.command("import")

@@ -23,9 +23,9 @@ from flask import Flask, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from oermonitor import __version__, links, wording
+from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput
 from oermonitor.settings import Settings
-from oermonitor.store import utcnow
 from oermonitor.web import csrf
 from oermonitor.web.context import error_page
 from oermonitor.web.coordinator import blueprint as coordinator

@@ -280,5 +280,5 @@ def reachable(pilot_id: int):
                                 pilot=row["name"])
     if email not in {r["maintainer_email"] for r in records}:
         abort(404)  # only the pilot's own maintainers
-    context.store().clear_bounced(email)
+    lifecycle.clear_bounce(context.store(), email, label="email")
     return redirect(url_for("coordinator.pilot", pilot_id=pilot_id, done="reachable"), 303)
