@@ -15,13 +15,16 @@ the one interpreter lock the fetching needs too, runs on every core.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from oermonitor import scheduler
 from oermonitor.extract import extract
 from oermonitor.fetch import Fetcher
 from oermonitor.models import Facts, FetchResult
-from oermonitor.workers import ExtractPool  # noqa: F401 - where callers expect it
+from oermonitor.settings import Settings
+from oermonitor.workers import ExtractPool
 
 # What a served page's content said about itself; still true while it is unchanged.
 PAGE_VERDICTS = ("missing", "login_required")
@@ -63,3 +66,40 @@ def inspect_record(url: str, result: FetchResult, facts: Facts) -> dict:
         "error": None if facts.availability == "ok" else (facts.error or result.error
                                                            or facts.availability),
     }
+
+
+def inspect_urls(settings: Settings, urls: Sequence[str], *, timeout: float | None = None,
+                 on_record: Callable[[dict], None] | None = None) -> list[dict]:
+    """Check `urls` now, writing nothing: one `inspect_record` per URL, in the order given.
+
+    `on_record` gets each record as soon as it and all before it are known (a long list
+    shows progress). Pages are read in worker processes under a CPU deadline, forked
+    before any fetch thread starts."""
+    records: dict[int, dict] = {}
+    ordered: list[dict] = []
+
+    def work(index: int) -> tuple[FetchResult, Facts]:
+        return check(fetcher, urls[index], timeout=timeout, extractor=pool.extract)
+
+    def release() -> None:
+        while len(ordered) in records:
+            ordered.append(records.pop(len(ordered)))
+            if on_record:
+                on_record(ordered[-1])
+
+    def done(index: int, outcome: tuple[FetchResult, Facts]) -> None:
+        records[index] = inspect_record(urls[index], *outcome)
+        release()
+
+    with ExtractPool(min(os.cpu_count() or 1, settings.fetch.concurrency, len(urls)),
+                     cpu_seconds=settings.run.extract_cpu_seconds) as pool, \
+            Fetcher(settings) as fetcher:
+        report = scheduler.run_all(
+            range(len(urls)), url_of=lambda index: urls[index], work=work,
+            concurrency=settings.fetch.concurrency, per_host_delay=settings.fetch.per_host_delay,
+            per_host_concurrency=settings.fetch.per_host_concurrency, on_done=done)
+    for index, error in report.failed:
+        records[index] = {"url": urls[index], "availability": "error",
+                          "error": f"internal error: {error}"}
+    release()
+    return ordered

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 
 import click
 
-from oermonitor import checker, scheduler, workers
+from oermonitor import checker
 from oermonitor.cli import main, pass_env
 from oermonitor.errors import BadInput
-from oermonitor.fetch import Fetcher
 from oermonitor.safetext import for_terminal, json_for_terminal
 
 LABELS = (
@@ -36,33 +34,8 @@ def inspect(env, urls: tuple[str, ...], as_json: bool, timeout: float | None) ->
     if timeout is not None and not 0 < timeout <= 3600:  # also refuses nan and inf
         raise BadInput(f"--timeout: expected a number of seconds from 0 to 3600, "
                        f"got {timeout:g}")
-    settings = env.settings
-    records: dict[int, dict] = {}
-    shown = 0
-
-    def work(index: int):
-        return checker.check(fetcher, urls[index], timeout=timeout, extractor=pool.extract)
-
-    def done(index: int, outcome) -> None:
-        nonlocal shown
-        records[index] = checker.inspect_record(urls[index], *outcome)
-        while shown in records:  # print in the order given, as soon as possible
-            _show(records.pop(shown), as_json)
-            shown += 1
-
-    # Pages are read in worker processes under a CPU deadline, forked before any thread.
-    with workers.ExtractPool(min(os.cpu_count() or 1, settings.fetch.concurrency, len(urls)),
-                             cpu_seconds=settings.run.extract_cpu_seconds) as pool, \
-            Fetcher(settings) as fetcher:
-        report = scheduler.run_all(
-            range(len(urls)), url_of=lambda index: urls[index], work=work,
-            concurrency=settings.fetch.concurrency, per_host_delay=settings.fetch.per_host_delay,
-            per_host_concurrency=settings.fetch.per_host_concurrency, on_done=done)
-    for index, error in report.failed:
-        records[index] = {"url": urls[index], "availability": "error",
-                          "error": f"internal error: {error}"}
-    for index in sorted(records):
-        _show(records[index], as_json)
+    checker.inspect_urls(env.settings, urls, timeout=timeout,
+                         on_record=lambda record: _show(record, as_json))
 
 
 def _show(record: dict, as_json: bool) -> None:
