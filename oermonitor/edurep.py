@@ -38,7 +38,7 @@ from oermonitor.fetch import Session, user_agent
 from oermonitor.guard import BlockedAddress, PinnedAdapter, ResolveFailed, Resolver
 from oermonitor.settings import Settings
 from oermonitor.store import Store
-from oermonitor.validate import url_problem
+from oermonitor.validate import email_problem, url_problem
 from oermonitor.watchdog import Watchdog
 
 DEFAULT_ENDPOINT = "https://wszoeken.edurep.kennisnet.nl/edurep/sruns"
@@ -419,7 +419,11 @@ def import_from_edurep(store: Store, settings: Settings, *, query: str, pilot: s
                        endpoint: str = DEFAULT_ENDPOINT, limit: int | None = None,
                        pilot_end_date: str | None = None, coordinator_email: str | None = None,
                        dry_run: bool = False) -> EdurepImport:
-    """Search the catalogue, then register what it found in one transaction."""
+    """Search the catalogue, then register what it found in one transaction.
+
+    The options are checked before anything is fetched (BadInput names the option)."""
+    pilot, pilot_end_date = _check_options(query, pilot, maintainer_email, coordinator_email,
+                                           pilot_end_date)
     with CatalogueClient(settings) as client:
         found = search(client, endpoint, query, limit=limit)
     rows, skipped = to_rows(found.records, pilot=pilot, maintainer_email=maintainer_email,
@@ -429,6 +433,27 @@ def import_from_edurep(store: Store, settings: Settings, *, query: str, pilot: s
     summary = registry.register(store, rows, now, dry_run=dry_run)
     summary.warnings[:0] = warnings
     return EdurepImport(found, skipped, summary)
+
+
+def _check_options(query: str, pilot: str, maintainer_email: str,
+                   coordinator_email: str | None,
+                   pilot_end_date: str | None) -> tuple[str, str | None]:
+    """(the pilot's name, the end date as ISO) when the import's options are sound."""
+    if not query.strip():
+        raise BadInput("--query is empty")
+    if not pilot.strip():
+        raise BadInput("--pilot is empty")
+    problem = email_problem("--maintainer", maintainer_email) or (
+        coordinator_email and email_problem("--coordinator", coordinator_email))
+    if problem:
+        raise BadInput(problem)
+    if pilot_end_date is not None:
+        parsed = registry.parse_date(pilot_end_date)
+        if parsed is None:
+            raise BadInput(f"--pilot-end-date {pilot_end_date!r} is not a date "
+                           "(use YYYY-MM-DD or DD-MM-YYYY)")
+        pilot_end_date = parsed
+    return pilot.strip(), pilot_end_date
 
 
 # -- OAI-PMH: noticing records deleted from the catalogue ---------------------------------

@@ -10,7 +10,6 @@ from oermonitor.cli import main, pass_env, say
 from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput
 from oermonitor.safetext import for_terminal
-from oermonitor.validate import email_problem
 
 
 @main.group("edurep")
@@ -43,22 +42,8 @@ def import_command(env, query: str, pilot: str, maintainer_email: str,
     Idempotent: importing the same query again changes nothing (upsert by URL).
     Every page is fetched before anything is written.
     """
-    if not query.strip():
-        raise BadInput("--query is empty")
-    if not pilot.strip():
-        raise BadInput("--pilot is empty")
-    problem = email_problem("--maintainer", maintainer_email) or (
-        coordinator_email and email_problem("--coordinator", coordinator_email))
-    if problem:
-        raise BadInput(problem)
-    if pilot_end_date is not None:
-        parsed = registry.parse_date(pilot_end_date)
-        if parsed is None:
-            raise BadInput(f"--pilot-end-date {pilot_end_date!r} is not a date "
-                           "(use YYYY-MM-DD or DD-MM-YYYY)")
-        pilot_end_date = parsed
     result = catalogue.import_from_edurep(
-        env.store, env.settings, query=query, pilot=pilot.strip(),
+        env.store, env.settings, query=query, pilot=pilot,
         maintainer_email=maintainer_email, maintainer_name=maintainer_name,
         pilot_end_date=pilot_end_date, coordinator_email=coordinator_email,
         endpoint=endpoint, limit=limit, now=utcnow(), dry_run=dry_run)
