@@ -17,9 +17,9 @@ from typing import Any
 
 import click
 
-from oermonitor import demo, job
+from oermonitor import demo, job, report
 from oermonitor.cli import DATE, Env, main, pass_env, setup_logging, today_or
-from oermonitor.cli.overview import status
+from oermonitor.cli.overview import print_overview
 from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.lock import RunLock
@@ -148,12 +148,13 @@ def demo_command(ctx: click.Context, keep: Path | None, lang: str, serve: bool,
         click.echo(result.report.summary_line())
         click.echo()
         # The overview exactly as `oermonitor status` prints it for the demo's settings.
-        ctx.obj = Env(str(config), None, outer.verbose)
+        shown = Env(str(config), None, outer.verbose)
         try:
-            ctx.invoke(status)
+            day = today_or(None)
+            print_overview(shown.reader, report.overview(shown.reader, shown.settings.policy,
+                                                         day), day)
         finally:
-            ctx.obj.close()
-            ctx.obj = outer
+            shown.close()
         click.echo()
         if result.emails:
             click.echo(f"Emails written instead of sent ({len(result.emails)}):")

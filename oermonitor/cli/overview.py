@@ -18,6 +18,7 @@ from oermonitor.cli import DATE, Env, main, pass_env, today_or
 from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput
 from oermonitor.safetext import for_terminal
+from oermonitor.store import Store
 from oermonitor.validate import email_problem
 
 STYLE: dict[str, dict[str, Any]] = {"broken": {"fg": "red", "bold": True}, "licence_issue": {"fg": "magenta"},
@@ -100,12 +101,18 @@ def status(env: Env, today, pilot, maintainer, states, as_json, as_csv) -> None:
         click.echo(report.to_csv(records, env.settings.language, env.settings.zone)
                    .encode("utf-8-sig"), nl=False)
     else:
-        known = env.reader.pilots()
-        if pilot and not any(p["name"] == pilot for p in known):
-            names = ", ".join(p["name"] for p in known) or "none yet"
-            raise BadInput(f"--pilot: no pilot named {pilot!r} (pilots: {names})")
-        shown, pilots = for_terminal([records, report.pilot_summary(records, known)])
-        _print_status(shown, pilots, day)
+        print_overview(env.reader, records, day, pilot=pilot)
+
+
+def print_overview(reader: Store, records: list[dict], day: date, *,
+                   pilot: str | None = None) -> None:
+    """`status` as text: per pilot how materials stand, then what needs attention."""
+    known = reader.pilots()
+    if pilot and not any(p["name"] == pilot for p in known):
+        names = ", ".join(p["name"] for p in known) or "none yet"
+        raise BadInput(f"--pilot: no pilot named {pilot!r} (pilots: {names})")
+    shown, pilots = for_terminal([records, report.pilot_summary(records, known)])
+    _print_status(shown, pilots, day)
 
 
 def _pilot_end(end_date: str | None, day: date) -> str:
