@@ -28,7 +28,7 @@ from oermonitor.models import SERVED, Facts, FetchResult
 from oermonitor.safetext import URL_LIMIT, clip
 from oermonitor.settings import MAX_DAYS as MAX_REVIEW_DAYS
 from oermonitor.settings import Settings
-from oermonitor.store import Store, loads
+from oermonitor.store import Store
 
 
 def check_row(material_id: int, result: FetchResult, facts: Facts, now: datetime,
@@ -71,7 +71,7 @@ def snapshot(check: dict, result: FetchResult, tracking: dict,
         "availability": check["availability"],
         "error": check["error"],
         "final_url": check["final_url"],
-        "tracking": json.dumps(tracking, sort_keys=True),
+        "tracking": tracking,  # the store writes it as JSON
     }
     if next_check_at is not None:
         update["next_check_at"] = next_check_at
@@ -125,8 +125,8 @@ def confirm(store: Store, material: dict, by: str | None, note: str | None,
     with store.transaction():
         confirmation_id = store.add_confirmation(material["id"], by, note, now)
         current = _fresh(store, material["id"])
-        tracking = policy.confirm(loads(current["tracking"], {}), iso(now)[:10])
-        update: dict = {"tracking": json.dumps(tracking, sort_keys=True)}
+        tracking = policy.confirm(store.tracking(material["id"]), iso(now)[:10])
+        update: dict = {"tracking": tracking}
         if current["unowned_reason"] == "ignored":
             update.update(unowned_since=None, unowned_reason=None, unowned_detail=None)
         store.update_material(material["id"], update)

@@ -36,7 +36,8 @@ from oermonitor.errors import OperationalError
 from oermonitor.fetch import Fetcher
 from oermonitor.models import SERVED, Facts, FetchResult, LicenceResult
 from oermonitor.notify import NotifyReport
-from oermonitor.settings import PolicySettings, Settings
+from oermonitor.policy import next_check
+from oermonitor.settings import Settings
 from oermonitor.store import Store, iso, loads, utcnow
 
 log = logging.getLogger(__name__)
@@ -211,14 +212,6 @@ def check_one(store: Store, settings: Settings, material: dict, *,
         failures = store.tracking(material["id"]).get("failures", 0) + 1
     return history.record(store, material, result, facts, settings, now,
                           next_check_at=iso(next_check(now, failures, settings.policy)))
-
-
-def next_check(now: datetime, failures: int, policy: PolicySettings) -> datetime:
-    """When to check again: the normal interval, or sooner while failing (backoff)."""
-    hours = policy.recheck_after_hours
-    if failures:
-        hours = min(hours, policy.retry_failing_after_hours * 2 ** (failures - 1))
-    return now + timedelta(hours=hours)
 
 
 def previous_facts(material: dict, latest: list[dict]) -> Facts | None:

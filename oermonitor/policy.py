@@ -39,7 +39,7 @@ Rules worth knowing (the README explains them to coordinators):
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import orjson
@@ -91,6 +91,14 @@ def _canonical(licence: str) -> bool:
 
 def _kind(old: str | None, new: str | None) -> str:
     return "unchanged" if old == new else _change(old, new).kind
+
+
+def next_check(now: datetime, failures: int, policy: PolicySettings) -> datetime:
+    """When to check again: the normal interval, or sooner while failing (backoff)."""
+    hours = policy.recheck_after_hours
+    if failures:
+        hours = min(hours, policy.retry_failing_after_hours * 2 ** (failures - 1))
+    return now + timedelta(hours=hours)
 
 
 # -- folding checks into tracking ------------------------------------------------------

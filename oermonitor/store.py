@@ -363,7 +363,7 @@ class Store:
         return existing["id"], "updated"
 
     def update_material(self, material_id: int, values: dict) -> None:
-        self.db["materials"].update(material_id, values)
+        self.db["materials"].update(material_id, _stored(values))
 
     def materials_by_urls(self, urls: list[str]) -> dict[str, dict]:
         """Registered materials for these URLs, by URL (one query per 500 URLs)."""
@@ -444,6 +444,7 @@ class Store:
         sqlite-utils' insert/update re-read the table's schema on every call.
         """
         row = dict(check_row, material_id=material_id)
+        material_update = _stored(material_update)
         insert = (f"insert into checks ({', '.join(row)}) "
                   f"values ({', '.join('?' * len(row))})")
         update = (f"update materials set {', '.join(f'{c} = ?' for c in material_update)} "
@@ -700,6 +701,18 @@ class Store:
         """
         with self.transaction():
             return self.db.execute(sql, [iso(before)]).rowcount
+
+
+def dump_tracking(tracking: dict) -> str:
+    """A material's `tracking` (see models.Tracking) as stored: JSON, keys sorted."""
+    return json.dumps(tracking, sort_keys=True)
+
+
+def _stored(values: dict) -> dict:
+    """Column values as stored: a `tracking` dict becomes its JSON text."""
+    if isinstance(values.get("tracking"), dict):
+        return {**values, "tracking": dump_tracking(values["tracking"])}
+    return values
 
 
 def loads(text: str | None, default=None):
