@@ -112,6 +112,23 @@ def om(cwd: Path, *args: str, env: dict | None = None, timeout: float = 30,
     return proc
 
 
+def om_many(cwd: Path, *commands: tuple[str, ...], timeout: float = 30
+            ) -> list[subprocess.CompletedProcess]:
+    """Run independent commands (ones that only read) at the same time, as separate
+    users might; their results in the order given."""
+    procs = [subprocess.Popen([sys.executable, "-m", "oermonitor", *args], cwd=cwd,
+                              env=base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for args in commands]
+    results = []
+    for proc in procs:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        finally:
+            proc.kill()
+        results.append(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
+    return results
+
+
 def assert_clean_error(proc: subprocess.CompletedProcess, code: int = 1) -> str:
     assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
@@ -637,12 +654,17 @@ def test_status_json_csv_filters_and_unchecked(site, tmp_path):
         assert set(item) >= STATUS_KEYS, STATUS_KEYS - set(item)
         assert item["state"] == "unchecked" and item["last_checked"] is None
         assert isinstance(item["problems"], list)
-    assert [m["title"] for m in status(tmp_path, "--pilot", "P2")] == ["B"]
-    assert [m["title"] for m in status(tmp_path, "--maintainer", "a@school.example")] == ["A"]
-    assert status(tmp_path, "--state", "ok") == []
-    text = om(tmp_path, "status", check=0).stdout
+    p2, a_only, ok, as_text, as_csv = om_many(
+        tmp_path, ("status", "--json", "--pilot", "P2"),
+        ("status", "--json", "--maintainer", "a@school.example"),
+        ("status", "--json", "--state", "ok"), ("status",), ("status", "--csv"))
+    assert all(p.returncode == 0 for p in (p2, a_only, ok, as_text, as_csv))
+    assert [m["title"] for m in json.loads(p2.stdout)] == ["B"]
+    assert [m["title"] for m in json.loads(a_only.stdout)] == ["A"]
+    assert json.loads(ok.stdout) == []
+    text = as_text.stdout
     assert "P1" in text and "P2" in text
-    raw = om(tmp_path, "status", "--csv", check=0).stdout.lstrip("\ufeff")
+    raw = as_csv.stdout.lstrip("\ufeff")
     sep = ";" if raw.splitlines()[0].count(";") > raw.splitlines()[0].count(",") else ","
     rows = list(csv.DictReader(io.StringIO(raw), delimiter=sep))
     assert len(rows) == 2 and {"url", "state", "pilot"} <= set(rows[0])
@@ -748,13 +770,15 @@ def test_show_by_id_and_url_with_history_and_unknown(site, tmp_path):
               notify=f'outbox = "{tmp_path / "outbox"}"')
     om(tmp_path, "run", check=0)
     [item] = status(tmp_path)
-    by_id = om(tmp_path, "show", str(item["id"]), check=0).stdout
-    by_link = om(tmp_path, "show", url, check=0).stdout
-    assert by_id == by_link
-    assert url in by_id and "Getoond" in by_id and "200" in by_id
-    assert_clean_error(om(tmp_path, "show", "https://example.org/unknown"))
-    assert_clean_error(om(tmp_path, "show", "99999"))
-    assert_clean_error(om(tmp_path, "confirm", "https://example.org/unknown"))
+    by_id, by_link, *unknown = om_many(
+        tmp_path, ("show", str(item["id"])), ("show", url),
+        ("show", "https://example.org/unknown"), ("show", "99999"),
+        ("confirm", "https://example.org/unknown"))
+    assert by_id.returncode == by_link.returncode == 0
+    assert by_id.stdout == by_link.stdout
+    assert url in by_id.stdout and "Getoond" in by_id.stdout and "200" in by_id.stdout
+    for proc in unknown:
+        assert_clean_error(proc)
 
 
 # -- edurep import --------------------------------------------------------------------------
