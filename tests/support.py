@@ -271,3 +271,43 @@ def add_material(store, n: int, maintainer: str, *, now, title: str | None = Non
         "title": title or f"Les {n}", "pilot_id": pid, "maintainer_id": mid,
     }, now)
     return material_id
+
+
+def at(day: str, hour: int = 2):
+    """A UTC moment on `day` (ISO date), 02:00 by default: when the nightly run checks."""
+    from datetime import UTC, datetime
+
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
+
+
+def record_check(store, material_id: int, day: str, availability: str = "ok", *,
+                 settings=None, licence: str | None = "CC-BY-4.0",
+                 scope: str | None = "material", content_hash: str | None = "hash-1",
+                 modified: str | None = None, title: str | None = "Page title",
+                 final_url: str | None = None, headers: dict | None = None,
+                 not_modified: bool = False, html: bool = True, status: int | None = None,
+                 error: str | None = None) -> dict:
+    """One check of a material on `day` recorded as the nightly run would (history.record),
+    from what a fetch and an extraction could have found; the check row."""
+    from oermonitor import history
+    from oermonitor.models import SERVED, Facts, FetchResult, LicenceResult
+    from oermonitor.settings import Settings
+
+    material = store.material(material_id)
+    served = availability in SERVED
+    result = FetchResult(
+        url=material["url"], availability=availability,
+        final_url=final_url or material["url"],
+        status_code=status or (200 if served else 404), headers=dict(headers or {}),
+        permanent_redirect=availability == "moved", not_modified=not_modified,
+        error=None if served else (error or f"{availability} detail"), fetched_at=at(day))
+    if not served:
+        facts = Facts(availability=availability, error=result.error)
+    else:
+        facts = Facts(
+            availability=availability, title=title, content_hash=content_hash,
+            last_modified=modified, last_modified_source="colofon" if modified else None,
+            licence=LicenceResult(id=licence, scope=scope if licence else None,
+                                  all_ids=[licence] if licence else []) if html else None)
+    return history.record(store, material, result, facts, settings or Settings(), at(day),
+                          run_id=None)

@@ -5,20 +5,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
 from oermonitor import history, policy, registry
-from oermonitor.models import Facts, FetchResult, LicenceResult
+from oermonitor.models import Facts, FetchResult
 from oermonitor.settings import Settings
 from oermonitor.store import Store, loads
+from tests.support import at, record_check
 
 FAILED = object()  # marker: availability says the fetch failed
-
-
-def at(day: str, hour: int = 2) -> datetime:
-    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
 
 
 class Harness:
@@ -41,24 +38,11 @@ class Harness:
               title: str | None = "Page title", final_url: str | None = None,
               headers: dict | None = None, not_modified: bool = False,
               html: bool = True, status: int | None = None) -> dict:
-        material = self.store.material(material_id)
-        served = availability in ("ok", "moved")
-        result = FetchResult(
-            url=material["url"], availability=availability,
-            final_url=final_url or material["url"],
-            status_code=status or (200 if served else 404), headers=dict(headers or {}),
-            permanent_redirect=availability == "moved", not_modified=not_modified,
-            error=None if served else f"{availability} detail", fetched_at=at(day))
-        if not served:
-            facts = Facts(availability=availability, error=result.error)
-        else:
-            facts = Facts(
-                availability=availability, title=title, content_hash=content_hash,
-                last_modified=modified, last_modified_source="colofon" if modified else None,
-                licence=LicenceResult(id=licence, scope=scope if licence else None,
-                                      all_ids=[licence] if licence else []) if html else None)
-        return history.record(self.store, material, result, facts, self.settings, at(day),
-                              run_id=None)
+        return record_check(self.store, material_id, day, availability, settings=self.settings,
+                            licence=licence, scope=scope, content_hash=content_hash,
+                            modified=modified, title=title, final_url=final_url,
+                            headers=headers, not_modified=not_modified, html=html,
+                            status=status)
 
     def assess(self, material_id: int, today: str):
         return policy.assess(self.store.material(material_id), self.settings.policy,

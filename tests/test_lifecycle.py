@@ -13,18 +13,14 @@ import pytest
 
 from oermonitor import history, lifecycle, policy, registry
 from oermonitor.errors import BadInput
-from oermonitor.models import Facts, FetchResult, LicenceResult
 from oermonitor.settings import Settings
 from oermonitor.store import Store
+from tests.support import at, record_check
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 TODAY = NOW.date()
 OLD = "https://maken.wikiwijs.nl/171772/Breuken"
 COORDINATOR = "coordinator@school.nl"
-
-
-def at(day: str, hour: int = 2) -> datetime:
-    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
 
 
 def add(store: Store, url: str = OLD, maintainer: str = "anne@school.nl",
@@ -38,18 +34,8 @@ def add(store: Store, url: str = OLD, maintainer: str = "anne@school.nl",
 
 def check(store: Store, material: dict, day: str, availability: str = "ok", *,
           final_url: str | None = None, modified: str | None = None) -> dict:
-    material = store.material(material["id"])
-    served = availability in ("ok", "moved")
-    result = FetchResult(url=material["url"], availability=availability,
-                         final_url=final_url or material["url"],
-                         status_code=200 if served else 404,
-                         permanent_redirect=availability == "moved")
-    facts = Facts(availability=availability, title="Breuken", content_hash="h1",
-                  last_modified=modified,
-                  licence=LicenceResult(id="CC-BY-4.0", scope="material",
-                                        all_ids=["CC-BY-4.0"])) if served else Facts(
-        availability=availability, error="weg")
-    history.record(store, material, result, facts, Settings(), at(day))
+    record_check(store, material["id"], day, availability, final_url=final_url,
+                 modified=modified, title="Breuken", content_hash="h1", error="weg")
     return store.material(material["id"])
 
 
