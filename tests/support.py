@@ -311,3 +311,29 @@ def record_check(store, material_id: int, day: str, availability: str = "ok", *,
                                   all_ids=[licence] if licence else []) if html else None)
     return history.record(store, material, result, facts, settings or Settings(), at(day),
                           run_id=None)
+
+
+def slow(delay: float, html: str):
+    """A route handler that answers with `html` after `delay` seconds."""
+    import time
+
+    def handler(request):
+        time.sleep(delay)
+        data = html.encode()
+        try:
+            request.send_response(200)
+            request.send_header("Content-Type", "text/html; charset=utf-8")
+            request.send_header("Content-Length", str(len(data)))
+            request.end_headers()
+            request.wfile.write(data)
+        except OSError:  # the client gave up (an abandoned check): nothing to report
+            request.close_connection = True
+    return handler
+
+
+def smtp_settings(port: int, **kw):
+    """Settings for the loopback SMTP sink on `port`; keyword arguments override them."""
+    from oermonitor.settings import SmtpSettings
+
+    return SmtpSettings(**{"host": "127.0.0.1", "port": port, "timeout": 5,
+                           "from_": "oermonitor@school.nl", **kw})

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests import support
-from tests.support import LoopbackServer, SmtpSink, free_port
+from tests.support import LoopbackServer, SmtpSink, free_port, slow
 
 TODAY = date.today()
 STATUS_KEYS = {"id", "url", "title", "pilot", "maintainer_email", "state", "problems",
@@ -179,21 +179,6 @@ def site():
     srv = LoopbackServer().start()
     yield srv
     srv.stop()
-
-
-def slow(delay: float, html: str):
-    def handler(request):
-        time.sleep(delay)
-        data = html.encode()
-        try:
-            request.send_response(200)
-            request.send_header("Content-Type", "text/html; charset=utf-8")
-            request.send_header("Content-Length", str(len(data)))
-            request.end_headers()
-            request.wfile.write(data)
-        except OSError:
-            pass
-    return handler
 
 
 # -- global options and exit codes -------------------------------------------------------

@@ -12,9 +12,8 @@ from click.testing import CliRunner
 
 from oermonitor.cli import main
 from oermonitor.extract import extract, fingerprint
-from oermonitor.fetch import Fetcher
 from oermonitor.models import FetchResult
-from oermonitor.settings import FetchSettings, Settings
+from tests.support import make_fetcher
 
 PAGES = Path(__file__).parent / "pages"
 WIKIWIJS = (PAGES / "wikiwijs_arrangement.html").read_text()
@@ -25,9 +24,7 @@ OLD = "Wed, 01 Mar 2023 10:00:00 GMT"
 
 @pytest.fixture
 def fetcher():
-    settings = Settings(fetch=FetchSettings(allow_private_networks=True, per_host_delay=0,
-                                            respect_robots_txt=False, timeout=2.0))
-    with Fetcher(settings) as f:
+    with make_fetcher() as f:
         yield f
 
 

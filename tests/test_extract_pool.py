@@ -19,7 +19,8 @@ from oermonitor.models import FetchResult
 from oermonitor.registry import MaterialRow, register
 from oermonitor.settings import load_settings
 from oermonitor.store import Store, utcnow
-from tests.test_job import PAGE, slow, start_run, terminate, wait_for_checks, write_config
+from tests.support import slow
+from tests.test_job import PAGE, start_run, terminate, wait_for_checks, write_config
 
 PAGES = Path(__file__).parent / "pages"
 TODAY = date(2026, 3, 2)

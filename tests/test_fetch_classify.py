@@ -5,9 +5,8 @@ import pytest
 from oermonitor import checker
 from oermonitor.extract.availability import refine
 from oermonitor.extract.page import Page
-from oermonitor.fetch import Fetcher
 from oermonitor.models import Facts, FetchResult, LicenceResult
-from oermonitor.settings import FetchSettings, Settings
+from tests.support import make_fetcher
 
 LESSON_TEXT = " ".join(["In deze les leer je breuken optellen en vergelijken."] * 40)
 NAV = '<nav><a href="/">Home</a> <a href="/login">Log in</a> <a href="/zoeken">Zoeken</a></nav>'
@@ -25,9 +24,7 @@ def availability(html, result_availability="ok"):
 
 @pytest.fixture
 def fetcher():
-    settings = Settings(fetch=FetchSettings(allow_private_networks=True, per_host_delay=0,
-                                            respect_robots_txt=False, backoff_base=0.01))
-    with Fetcher(settings) as f:
+    with make_fetcher() as f:
         yield f
 
 

@@ -20,7 +20,7 @@ from oermonitor.registry import MaterialRow, register
 from oermonitor.settings import load_settings
 from oermonitor.store import Store, iso, utcnow
 from tests import support
-from tests.support import free_port
+from tests.support import free_port, slow
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = """<html><head><title>{title}</title>
@@ -52,23 +52,6 @@ def setup(tmp_path: Path, urls: list[str], extra: str = ""):
 def pages(server, n: int, prefix: str = "/m") -> list[str]:
     return [server.route(f"{prefix}{i}", PAGE.format(title=f"Les {i}")) for i in range(n)]
 
-
-def slow(delay: float, body: str):
-    def handler(request):
-        time.sleep(delay)
-        data = body.encode()
-        try:
-            request.send_response(200)
-            request.send_header("Content-Type", "text/html; charset=utf-8")
-            request.send_header("Content-Length", str(len(data)))
-            request.end_headers()
-            request.wfile.write(data)
-        except OSError:  # the client gave up (an abandoned check): nothing to report
-            request.close_connection = True
-    return handler
-
-
-# -- due selection -----------------------------------------------------------------------
 
 
 def test_due_selection_order_and_intervals(tmp_path):

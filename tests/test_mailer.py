@@ -9,8 +9,7 @@ import pytest
 
 from oermonitor.errors import BadInput
 from oermonitor.mailer import Mailer, MailerDown, build_message
-from oermonitor.settings import SmtpSettings
-from tests.support import SmtpSink, free_port
+from tests.support import SmtpSink, free_port, smtp_settings
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -21,11 +20,6 @@ def message(to: str = "anne@school.nl", **kw):
               "subject": "Test", "text": "tekst", "html": "<p>tekst</p>", "now": NOW}
     values.update(kw)
     return build_message(**values)
-
-
-def smtp_settings(port: int, **kw) -> SmtpSettings:
-    return SmtpSettings(host="127.0.0.1", port=port, timeout=5, from_="oermonitor@school.nl",
-                        **kw)
 
 
 def test_headers_are_single_lines_and_encoded():

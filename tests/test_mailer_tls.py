@@ -13,8 +13,7 @@ import pytest
 
 from oermonitor.errors import OperationalError
 from oermonitor.mailer import Mailer, MailerDown, build_message
-from oermonitor.settings import SmtpSettings
-from tests.support import SmtpSink, make_certificate
+from tests.support import SmtpSink, make_certificate, smtp_settings
 
 LOCALHOST = "DNS:localhost,IP:127.0.0.1"
 
@@ -24,11 +23,6 @@ NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 def message(to: str = "anne@school.nl"):
     return build_message(sender="oermonitor <oermonitor@school.nl>", to=to, to_name="Anne",
                          subject="Test", text="tekst", html=None, now=NOW)
-
-
-def smtp_settings(port: int, security: str, **kw) -> SmtpSettings:
-    return SmtpSettings(host="127.0.0.1", port=port, timeout=5, from_="oermonitor@school.nl",
-                        security=security, **kw)
 
 
 @pytest.fixture
@@ -60,7 +54,7 @@ def ssl_server(trusted):
 
 
 def test_starttls_delivers_over_an_encrypted_session(starttls_server):
-    with Mailer(smtp_settings(starttls_server.port, "starttls")) as mailer:
+    with Mailer(smtp_settings(starttls_server.port, security="starttls")) as mailer:
         first = mailer.deliver(message())
         second = mailer.deliver(message("bram@school.nl"))
     assert (first.status, second.status) == ("sent", "sent")
@@ -72,7 +66,7 @@ def test_starttls_delivers_over_an_encrypted_session(starttls_server):
 def test_plain_session_to_a_server_that_requires_starttls_is_an_operational_failure(
         starttls_server):
     with pytest.raises(MailerDown) as caught, \
-            Mailer(smtp_settings(starttls_server.port, "none")) as mailer:
+            Mailer(smtp_settings(starttls_server.port, security="none")) as mailer:
         mailer.deliver(message())
     assert isinstance(caught.value, OperationalError)
     text = str(caught.value)
@@ -84,7 +78,7 @@ def test_plain_session_to_a_server_that_requires_starttls_is_an_operational_fail
 
 
 def test_implicit_tls_delivers(ssl_server):
-    with Mailer(smtp_settings(ssl_server.port, "ssl")) as mailer:
+    with Mailer(smtp_settings(ssl_server.port, security="ssl")) as mailer:
         delivery = mailer.deliver(message())
     assert delivery.status == "sent"
     assert ssl_server.encrypted == [True]
@@ -94,7 +88,7 @@ def test_implicit_tls_delivers(ssl_server):
 def test_login_over_starttls_uses_the_password_from_the_environment(trusted, monkeypatch):
     sink = SmtpSink(login=("oermonitor", "geheim"), tls=trusted).start()
     try:
-        settings = smtp_settings(sink.port, "starttls", username="oermonitor",
+        settings = smtp_settings(sink.port, security="starttls", username="oermonitor",
                                  password_env="OERMONITOR_SMTP_PASSWORD")
         monkeypatch.setenv("OERMONITOR_SMTP_PASSWORD", "geheim")
         with Mailer(settings) as mailer:
@@ -121,7 +115,7 @@ def test_untrusted_certificate_is_an_operational_failure_and_nothing_is_sent(
     sink = SmtpSink(tls=certificate[1], implicit_tls=implicit_tls).start()
     try:
         with pytest.raises(MailerDown) as caught, \
-                Mailer(smtp_settings(sink.port, security)) as mailer:
+                Mailer(smtp_settings(sink.port, security=security)) as mailer:
             mailer.deliver(message())
     finally:
         sink.stop()
