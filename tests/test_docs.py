@@ -132,3 +132,14 @@ def test_the_example_settings_show_the_defaults(section, key, value):
     if isinstance(default_value, Path):  # relative to the settings file once loaded
         loaded_value, default_value = loaded_value.name, default_value.name
     assert loaded_value == default_value, (section, key, value)
+
+
+def test_every_command_is_loaded_from_the_module_that_defines_it():
+    """`oermonitor.cli.COMMAND_MODULES` (commands load on first use) is complete and right."""
+    from oermonitor.cli import COMMAND_MODULES
+
+    modules = {p.stem for p in (ROOT / "oermonitor" / "cli").glob("*.py")} - {"__init__"}
+    assert set(COMMAND_MODULES.values()) == modules
+    defined = {path[0]: command.callback.__module__.rsplit(".", 1)[1]
+               for path, command in all_commands() if len(path) == 1 and command.callback}
+    assert defined == COMMAND_MODULES

@@ -7,6 +7,7 @@ Each command group lives in its own module below and registers itself on `main`.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sqlite3
 import sys
@@ -61,8 +62,33 @@ class Env:
                 self.__dict__.pop(name).close()
 
 
+# Where each command lives: a command's module (and what it imports) loads only when
+# that command runs, so `status` does not pay for the fetcher, the catalogue or Flask.
+COMMAND_MODULES = {
+    "compact": "job", "demo": "job", "run": "job", "edurep": "edurep", "import": "registry",
+    "inspect": "inspect", "notify": "notify", "serve": "serve",
+    "confirm": "overview", "evergreen": "overview", "mute": "overview", "report": "overview",
+    "review-every": "overview", "show": "overview", "status": "overview",
+    "move": "lifecycle", "proposals": "lifecycle", "reassign": "lifecycle",
+    "release": "lifecycle", "retire": "lifecycle",
+}
+
+
 class Group(click.Group):
-    """Turns our two error kinds into one line on stderr and the contract's exit codes."""
+    """Turns our two error kinds into one line on stderr and the contract's exit codes.
+
+    As the top-level group it loads each command's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        if self is main:
+            for module in sorted(set(COMMAND_MODULES.values())):
+                importlib.import_module(f"oermonitor.cli.{module}")
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if self is main and name not in self.commands and name in COMMAND_MODULES:
+            importlib.import_module(f"oermonitor.cli.{COMMAND_MODULES[name]}")
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -188,15 +214,3 @@ DATE = IsoDate()
 def today_or(value: date | None) -> date:
     """The `--today` value, else today's date in UTC, the calendar the history is kept in."""
     return value or utcnow().date()
-
-# Command modules register themselves on `main` when imported.
-from oermonitor.cli import (  # noqa: E402,F401
-    edurep,
-    inspect,
-    job,
-    lifecycle,
-    notify,
-    overview,
-    registry,
-    serve,
-)
