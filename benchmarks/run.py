@@ -51,6 +51,7 @@ EXTRACT_TARGET_MS = 5.0
 IMPORT_TARGET_S = 60.0
 STATUS_TARGET_S = 2.0
 RUN_MEMORY_TARGET_MB = 300.0
+SECOND_NIGHT_CPU = 0.5  # the second run over unchanged pages: at most this share of the CPU
 
 
 class BenchError(Exception):
@@ -121,7 +122,7 @@ def oermonitor(config: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "oermonitor", "--config", str(config), *args]
 
 
-def write_settings(folder: Path, concurrency: int) -> Path:
+def write_settings(folder: Path, concurrency: int, recheck_after_hours: float = 20) -> Path:
     """Settings for a fair race: no per-host delay or cap, no robots.txt (lychee reads none)."""
     path = folder / "oermonitor.toml"
     path.write_text(
@@ -132,6 +133,8 @@ def write_settings(folder: Path, concurrency: int) -> Path:
         "per_host_delay = 0\n"
         "allow_private_networks = true\n"
         "respect_robots_txt = false\n"
+        "[policy]\n"
+        f"recheck_after_hours = {recheck_after_hours}\n"
         "[notify]\n"
         'outbox = "outbox"\n',
         encoding="utf-8")
@@ -270,6 +273,54 @@ def throughput(report: Report, args, n: int, latency: float, concurrency: int,
                ["tool", "wall s", "vs bound", "CPU ms/page", "peak MB", "ok"], rows, notes)
 
 
+def second_night(report: Report, n: int, latency: float, concurrency: int) -> None:
+    """Two runs over the same unchanged pages: the second must cost at most half the CPU.
+
+    On a site with validators the second run gets 304s; on a static site without
+    them it gets the same bytes and reuses the previous facts without parsing.
+    """
+    rows, data = [], {}
+    for mode in ("validators", "static"):
+        with tempfile.TemporaryDirectory(prefix="oermonitor-bench-") as tmp, \
+                wikisite.SiteServer(latency, mode=mode) as site:
+            work = Path(tmp)
+            config = write_settings(work, concurrency, recheck_after_hours=0)
+            write_registry(work / "materials.csv", site.base, n)
+            measure(oermonitor(config, "import", str(work / "materials.csv")), work, "import")
+            runs = []
+            for night in (1, 2):
+                sent, answered = site.body_bytes, site.not_modified
+                done = measure(oermonitor(config, "run", "--dry-run"), work, f"run{night}")
+                runs.append((done, site.body_bytes - sent, site.not_modified - answered))
+            same = reused_checks(work / "bench.db")
+        (first, sent1, _), (second, sent2, not_modified) = runs
+        ratio = second.cpu / first.cpu
+        data[mode] = {"first": {"wall_s": first.wall, "cpu_s": first.cpu, "bytes": sent1},
+                      "second": {"wall_s": second.wall, "cpu_s": second.cpu, "bytes": sent2,
+                                 "not_modified": not_modified, "same_body": same},
+                      "cpu_ratio": ratio}
+        how = (f"{not_modified} x 304, {(sent1 - sent2) / 1e6:.1f} MB not transferred"
+               if mode == "validators" else f"{same} same bodies, not parsed again")
+        rows.append([f"{mode} site", f"{first.wall:.2f} / {first.cpu * 1000 / n:.2f}",
+                     f"{second.wall:.2f} / {second.cpu * 1000 / n:.2f}", how,
+                     f"{ratio:.2f} ({verdict(ratio, SECOND_NIGHT_CPU)})"])
+    report.data["second_night"] = data
+    report.add(f"Second night: N={n} unchanged pages, latency {latency:g} s, "
+               f"concurrency {concurrency}",
+               ["site", "first run: wall s / CPU ms per page",
+                "second run: wall s / CPU ms per page", "what was saved",
+                f"CPU second / first (target <= {SECOND_NIGHT_CPU})"], rows)
+
+
+def reused_checks(database: Path) -> int:
+    """How many latest checks reused the facts of an identical body."""
+    from oermonitor.store import Store
+
+    with Store.open(database) as store:
+        ids = [m["id"] for m in store.materials_view()]
+        return sum(c["same_body"] or 0 for c in store.latest_checks(ids).values())
+
+
 def copy_database(source: Path, target: Path) -> None:
     for suffix in ("-wal", "-shm"):
         Path(str(target) + suffix).unlink(missing_ok=True)
@@ -406,6 +457,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="throughput runs per tool; the ratio uses the medians")
     parser.add_argument("--no-lychee", action="store_true", help="skip lychee")
     parser.add_argument("--lychee", help="a lychee binary to use instead of benchmarks/.venv's")
+    parser.add_argument("--no-second-night", action="store_true",
+                        help="skip the two runs over unchanged pages (304s, same bodies)")
     parser.add_argument("--extract-runs", type=int, default=300)
     parser.add_argument("--scale-n", type=int, default=100_000,
                         help="materials for the import/status measurement")
@@ -440,6 +493,9 @@ def main(argv: list[str] | None = None) -> int:
             lychee = None if args.no_lychee else ensure_lychee(args.lychee)
             for n, latency, concurrency in throughput_configs(args):
                 throughput(report, args, n, latency, concurrency, lychee)
+            if not args.no_second_night:
+                n, latency, concurrency = throughput_configs(args)[-1]
+                second_night(report, n, latency, concurrency)
         if args.suite in ("all", "extract"):
             extraction(report, args.extract_runs)
         if args.suite in ("all", "scale"):

@@ -4,7 +4,8 @@
 
 Due materials (never checked first, then the longest unchecked) are checked
 concurrently by the scheduler with one `Fetcher` per run, conditionally when
-the material has an ETag or Last-Modified. Each check is recorded and committed
+the material has an ETag or Last-Modified; a page whose raw response is the same
+as last time keeps its facts without being read again (`checker`). Each check is recorded and committed
 in the calling thread as soon as it completes, so a run killed at any moment
 loses at most the checks in flight and the next run simply continues. Then the
 notifier sends what is due, and old history is compacted.
@@ -136,9 +137,10 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
                deadline: float | None, progress: Progress | None,
                clock: Callable[[], datetime]) -> None:
     """Check `due` concurrently; record each in this thread as it completes."""
-    previous = {m["id"]: previous_facts(m, store.checks(m["id"], limit=1)) for m in due}
     if not due:
         return
+    latest = store.latest_checks(m["id"] for m in due if _reusable(m))
+    previous = {m["id"]: previous_facts(m, latest.get(m["id"])) for m in due}
     fetcher = Fetcher(settings)
     # The pool forks its workers now, before the scheduler starts any thread.
     extract_pool = workers.ExtractPool(
@@ -151,6 +153,7 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
         return checker.check(fetcher, material["url"], etag=material["etag"],
                              last_modified=material["http_last_modified"],
                              previous=previous[material["id"]],
+                             body_hash=material["body_hash"],
                              extractor=extract_pool.extract)
 
     def on_done(material: dict, outcome: tuple[FetchResult, Facts]) -> None:
@@ -196,14 +199,19 @@ def next_check(now: datetime, failures: int, policy: PolicySettings) -> datetime
     return now + timedelta(hours=hours)
 
 
-def previous_facts(material: dict, latest: list[dict]) -> Facts | None:
-    """The facts a 304 Not Modified stands for: those of the latest served check.
+def _reusable(material: dict) -> bool:
+    """Could this check reuse the last facts (a 304, or the same bytes as last time)?"""
+    return bool(material.get("etag") or material.get("http_last_modified")
+                or material.get("body_hash"))
 
-    Only needed (and only given) when a conditional request will be made.
+
+def previous_facts(material: dict, check: dict | None) -> Facts | None:
+    """The facts an unchanged page stands for: those of the latest check, if served.
+
+    Only needed (and only given) when a 304 or an identical body can reuse them.
     """
-    if not (material.get("etag") or material.get("http_last_modified")) or not latest:
+    if not _reusable(material) or not check:
         return None
-    check = latest[0]
     if check["availability"] not in SERVED:
         return None
     all_ids = loads(check["licence_all"], [])

@@ -20,6 +20,9 @@ def test_harness_prints_throughput_and_extraction_tables(tmp_path):
     assert "## Throughput: N=20, latency 0 s, concurrency 4" in done.stdout
     assert "| oermonitor run --dry-run |" in done.stdout
     assert "| 20/20 |" in done.stdout  # every page checked and found ok
+    # The second night: 304s from the site with validators, same bodies from the static one.
+    assert "| validators site |" in done.stdout and "20 x 304" in done.stdout
+    assert "20 same bodies, not parsed again" in done.stdout
     assert list((tmp_path / "out").glob("results-*.md"))
 
     done = subprocess.run(
