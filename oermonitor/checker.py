@@ -44,6 +44,17 @@ def check(fetcher: Fetcher, url: str, *, etag: str | None = None,
           last_modified: str | None = None, previous: Facts | None = None,
           body_hash: str | None = None, timeout: float | None = None,
           extractor: Callable[[FetchResult], Facts] = extract) -> tuple[FetchResult, Facts]:
+    result, facts = fetch(fetcher, url, etag=etag, last_modified=last_modified,
+                          previous=previous, body_hash=body_hash, timeout=timeout)
+    return result, facts if facts is not None else extractor(result)
+
+
+def fetch(fetcher: Fetcher, url: str, *, etag: str | None = None,
+          last_modified: str | None = None, previous: Facts | None = None,
+          body_hash: str | None = None,
+          timeout: float | None = None) -> tuple[FetchResult, Facts | None]:
+    """The network half of `check`: the response, and its facts when the previous
+    ones still hold (None: the page must be read, by `extractor`)."""
     result = fetcher.fetch(url, etag=etag, last_modified=last_modified, timeout=timeout)
     if result.not_modified:
         if previous is None:
@@ -55,7 +66,7 @@ def check(fetcher: Fetcher, url: str, *, etag: str | None = None,
         if previous is not None and body_hash == result.body_hash:
             result.same_body = True
             return result, _unchanged(result, previous)
-    return result, extractor(result)
+    return result, None
 
 
 def response_hash(result: FetchResult) -> str:

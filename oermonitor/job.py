@@ -147,14 +147,18 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
         min(os.cpu_count() or 1, settings.fetch.concurrency, len(due)),
         cpu_seconds=settings.run.extract_cpu_seconds)
 
-    def work(material: dict) -> tuple[FetchResult, Facts]:
+    def work(material: dict) -> tuple[FetchResult, Facts | None]:
         # Runs in a worker thread: no database access here. An exception is logged
         # and reported by the scheduler without stopping the other checks.
-        return checker.check(fetcher, material["url"], etag=material["etag"],
+        return checker.fetch(fetcher, material["url"], etag=material["etag"],
                              last_modified=material["http_last_modified"],
                              previous=previous[material["id"]],
-                             body_hash=material["body_hash"],
-                             extractor=extract_pool.extract)
+                             body_hash=material["body_hash"])
+
+    def read(material: dict, fetched: tuple[FetchResult, Facts | None]):
+        # The request is over (its slot already serves the next one): read the page.
+        result, facts = fetched
+        return result, facts if facts is not None else extract_pool.extract(result)
 
     def on_done(material: dict, outcome: tuple[FetchResult, Facts]) -> None:
         _record(store, settings, material, *outcome, report=report, now=clock())
@@ -167,7 +171,7 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
             concurrency=settings.fetch.concurrency,
             per_host_delay=settings.fetch.per_host_delay,
             per_host_concurrency=settings.fetch.per_host_concurrency,
-            deadline=deadline, on_done=on_done)
+            deadline=deadline, on_done=on_done, then=read)
     finally:
         fetcher.close()
         extract_pool.close()

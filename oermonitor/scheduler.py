@@ -11,6 +11,10 @@
   requests go to one host at once (one's own server, the benchmarks);
 - `on_done(item, result)` runs in the calling thread as each item completes, so
   the caller can write to SQLite there;
+- with `then`, an item's slot is given back as soon as `work(item)` returns (the
+  request is over), and `then(item, work's result)` finishes it in the same
+  thread; its result goes to `on_done`. The next request need not wait for the
+  reading of the last page;
 - at `deadline` (a `time.monotonic()` value) no new item starts and the items
   still running are abandoned: their results, whenever they come, are dropped.
   The report lists what was done, what was abandoned and what was not started.
@@ -64,7 +68,8 @@ def host_of(url: str) -> str:
 def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
             concurrency: int, per_host_delay: float, per_host_concurrency: int = 2,
             deadline: float | None = None,
-            on_done: Callable[[object, object], None] | None = None) -> ScheduleReport:
+            on_done: Callable[[object, object], None] | None = None,
+            then: Callable[[object, object], object] | None = None) -> ScheduleReport:
     started = time.monotonic()
     concurrency = max(1, concurrency)
     per_host = concurrency if per_host_delay <= 0 else max(1, min(per_host_concurrency,
@@ -74,40 +79,59 @@ def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
         hosts.setdefault(host_of(url_of(item)), _Host()).queue.append(item)
     turn = deque(hosts)  # hosts with items waiting, in turn order
     report = ScheduleReport()
-    running: dict[Future, tuple[object, str]] = {}
+    running: dict[Future, tuple[object, str, Future | None]] = {}  # holding a slot
+    finishing: dict[Future, object] = {}  # `then` running, slot given back
+
+    def failed(item, error: BaseException) -> None:
+        log.error("work on %s failed: %r", url_of(item), error)
+        report.failed.append((item, error))
+
+    def done(item, result) -> None:
+        report.done.append(item)
+        if on_done is not None:
+            on_done(item, result)
 
     try:
-        while turn or running:
+        while turn or running or finishing:
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 for name in turn:
                     report.not_started.extend(hosts[name].queue)
                     hosts[name].queue.clear()
                 turn.clear()
-                report.abandoned.extend(item for item, _ in running.values())
+                report.abandoned.extend(item for item, _, _ in running.values())
+                report.abandoned.extend(finishing.values())
                 running.clear()
+                finishing.clear()
                 break
-            until = _start_ready(hosts, turn, running, work, concurrency, per_host,
+            until = _start_ready(hosts, turn, running, work, then, concurrency, per_host,
                                  per_host_delay, now)
             if deadline is not None:
                 until = min(until, deadline)
-            if not running:  # every waiting host is in its delay
+            if not running and not finishing:  # every waiting host is in its delay
                 if turn:
                     time.sleep(max(0.0, until - time.monotonic()))
                 continue
             timeout = None if until == INF else max(0.0, until - time.monotonic())
-            finished, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+            finished, _ = wait([*running, *finishing], timeout=timeout,
+                               return_when=FIRST_COMPLETED)
             for future in finished:
-                item, name = running.pop(future)
+                if future in finishing:
+                    item = finishing.pop(future)
+                    error = future.exception()
+                    failed(item, error) if error is not None else done(item, future.result())
+                    continue
+                item, name, rest = running.pop(future)
                 hosts[name].running -= 1
                 error = future.exception()
                 if error is not None:
-                    log.error("work on %s failed: %r", url_of(item), error)
-                    report.failed.append((item, error))
-                    continue
-                report.done.append(item)
-                if on_done is not None:
-                    on_done(item, future.result())
+                    failed(item, error)
+                elif rest is None:
+                    done(item, future.result())
+                elif rest.done() and rest.exception() is None:
+                    done(item, rest.result())
+                else:
+                    finishing[rest] = item
     except BaseException:
         for future in running:
             future.cancel()
@@ -118,9 +142,13 @@ def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
     return report
 
 
-def _submit(work: Callable, item) -> Future:
-    """Run `work(item)` in a new daemon thread; its outcome in the returned future."""
+def _submit(work: Callable, item, then: Callable | None) -> tuple[Future, Future | None]:
+    """Run `work(item)`, then `then(item, result)`, in a new daemon thread.
+
+    The first future holds `work`'s outcome (the slot), the second `then`'s.
+    """
     future: Future = Future()
+    rest: Future | None = Future() if then is not None else None
 
     def target() -> None:
         if not future.set_running_or_notify_cancel():
@@ -129,14 +157,23 @@ def _submit(work: Callable, item) -> Future:
             result = work(item)
         except BaseException as exc:
             future.set_exception(exc)
-        else:
+            return
+        if rest is None:
             future.set_result(result)
+            return
+        rest.set_running_or_notify_cancel()
+        future.set_result(result)
+        try:
+            rest.set_result(then(item, result))
+        except BaseException as exc:
+            rest.set_exception(exc)
 
     threading.Thread(target=target, name="oermonitor-work", daemon=True).start()
-    return future
+    return future, rest
 
 
-def _start_ready(hosts, turn, running, work, concurrency, per_host, delay, now) -> float:
+def _start_ready(hosts, turn, running, work, then, concurrency, per_host, delay,
+                 now) -> float:
     """Start what may start now, one item per host per pass; return when to look again."""
     started = True
     while started and turn and len(running) < concurrency:
@@ -151,7 +188,8 @@ def _start_ready(hosts, turn, running, work, concurrency, per_host, delay, now) 
                 item = host.queue.popleft()
                 host.running += 1
                 host.next_start = now + delay
-                running[_submit(work, item)] = (item, name)
+                future, rest = _submit(work, item, then)
+                running[future] = (item, name, rest)
                 started = True
                 if not host.queue:
                     turn.remove(name)
