@@ -29,11 +29,12 @@ process alive; `work` must therefore leave shared state (the database) to `on_do
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -81,6 +82,9 @@ def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
     report = ScheduleReport()
     running: dict[Future, tuple[object, str, Future | None]] = {}  # holding a slot
     finishing: dict[Future, object] = {}  # `then` running, slot given back
+    # Every future lands here when done: one queue to wait on, not all the futures
+    # (concurrent.futures.wait locks each of them on every call).
+    completions: queue.SimpleQueue[Future] = queue.SimpleQueue()
 
     def failed(item, error: BaseException) -> None:
         log.error("work on %s failed: %r", url_of(item), error)
@@ -105,7 +109,7 @@ def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
                 finishing.clear()
                 break
             until = _start_ready(hosts, turn, running, work, then, concurrency, per_host,
-                                 per_host_delay, now)
+                                 per_host_delay, now, completions.put)
             if deadline is not None:
                 until = min(until, deadline)
             if not running and not finishing:  # every waiting host is in its delay
@@ -113,13 +117,13 @@ def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
                     time.sleep(max(0.0, until - time.monotonic()))
                 continue
             timeout = None if until == INF else max(0.0, until - time.monotonic())
-            finished, _ = wait([*running, *finishing], timeout=timeout,
-                               return_when=FIRST_COMPLETED)
-            for future in finished:
+            for future in _completed(completions, timeout):
                 if future in finishing:
                     item = finishing.pop(future)
                     error = future.exception()
                     failed(item, error) if error is not None else done(item, future.result())
+                    continue
+                if future not in running:  # a `then` seen before its slot, or abandoned
                     continue
                 item, name, rest = running.pop(future)
                 hosts[name].running -= 1
@@ -128,10 +132,12 @@ def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
                     failed(item, error)
                 elif rest is None:
                     done(item, future.result())
-                elif rest.done() and rest.exception() is None:
-                    done(item, rest.result())
-                else:
+                elif not rest.done():
                     finishing[rest] = item
+                elif rest.exception() is not None:
+                    failed(item, rest.exception())
+                else:
+                    done(item, rest.result())
     except BaseException:
         for future in running:
             future.cancel()
@@ -142,13 +148,18 @@ def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
     return report
 
 
-def _submit(work: Callable, item, then: Callable | None) -> tuple[Future, Future | None]:
+def _submit(work: Callable, item, then: Callable | None,
+            completed: Callable[[Future], None]) -> tuple[Future, Future | None]:
     """Run `work(item)`, then `then(item, result)`, in a new daemon thread.
 
-    The first future holds `work`'s outcome (the slot), the second `then`'s.
+    The first future holds `work`'s outcome (the slot), the second `then`'s; each
+    is given to `completed` when done.
     """
     future: Future = Future()
     rest: Future | None = Future() if then is not None else None
+    for each in (future, rest):
+        if each is not None:
+            each.add_done_callback(completed)
 
     def target() -> None:
         if not future.set_running_or_notify_cancel():
@@ -172,8 +183,21 @@ def _submit(work: Callable, item, then: Callable | None) -> tuple[Future, Future
     return future, rest
 
 
+def _completed(completions: queue.SimpleQueue, timeout: float | None) -> list[Future]:
+    """The futures done by now: waits up to `timeout` for the first."""
+    try:
+        finished = [completions.get(timeout=timeout)]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            finished.append(completions.get_nowait())
+        except queue.Empty:
+            return finished
+
+
 def _start_ready(hosts, turn, running, work, then, concurrency, per_host, delay,
-                 now) -> float:
+                 now, completed) -> float:
     """Start what may start now, one item per host per pass; return when to look again."""
     started = True
     while started and turn and len(running) < concurrency:
@@ -188,7 +212,7 @@ def _start_ready(hosts, turn, running, work, then, concurrency, per_host, delay,
                 item = host.queue.popleft()
                 host.running += 1
                 host.next_start = now + delay
-                future, rest = _submit(work, item, then)
+                future, rest = _submit(work, item, then, completed)
                 running[future] = (item, name, rest)
                 started = True
                 if not host.queue:
