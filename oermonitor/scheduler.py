@@ -14,7 +14,8 @@
 - with `then`, an item's slot is given back as soon as `work(item)` returns (the
   request is over), and `then(item, work's result)` finishes it in the same
   thread; its result goes to `on_done`. The next request need not wait for the
-  reading of the last page;
+  reading of the last page. At most `concurrency` more items may be in `then`
+  (reading falls behind): no new item starts until one of them is done;
 - at `deadline` (a `time.monotonic()` value) no new item starts and the items
   still running are abandoned: their results, whenever they come, are dropped.
   The report lists what was done, what was abandoned and what was not started.
@@ -108,7 +109,10 @@ def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
                 running.clear()
                 finishing.clear()
                 break
-            until = _start_ready(hosts, turn, running, work, then, concurrency, per_host,
+            # Items still in `then` count too, up to as many again: when reading falls
+            # behind fetching, fetched pages must not pile up in memory.
+            room = min(concurrency - len(running), 2 * concurrency - len(running) - len(finishing))
+            until = _start_ready(hosts, turn, running, work, then, room, per_host,
                                  per_host_delay, now, completions.put)
             if deadline is not None:
                 until = min(until, deadline)
@@ -196,14 +200,15 @@ def _completed(completions: queue.SimpleQueue, timeout: float | None) -> list[Fu
             return finished
 
 
-def _start_ready(hosts, turn, running, work, then, concurrency, per_host, delay,
+def _start_ready(hosts, turn, running, work, then, room, per_host, delay,
                  now, completed) -> float:
-    """Start what may start now, one item per host per pass; return when to look again."""
+    """Start up to `room` items that may start now, one per host per pass; return when
+    to look again."""
     started = True
-    while started and turn and len(running) < concurrency:
+    while started and turn and room > 0:
         started = False
         for _ in range(len(turn)):
-            if len(running) >= concurrency:
+            if room <= 0:
                 break
             name = turn[0]
             turn.rotate(-1)
@@ -214,6 +219,7 @@ def _start_ready(hosts, turn, running, work, then, concurrency, per_host, delay,
                 host.next_start = now + delay
                 future, rest = _submit(work, item, then, completed)
                 running[future] = (item, name, rest)
+                room -= 1
                 started = True
                 if not host.queue:
                     turn.remove(name)

@@ -179,3 +179,40 @@ def test_a_failing_then_is_reported_and_the_rest_go_on():
     assert sorted(report.done) == ["https://a.example/0", "https://a.example/2"]
     assert [(item, str(exc)) for item, exc in report.failed] == [
         ("https://a.example/1", "unreadable page")]
+
+
+def test_reading_that_falls_behind_holds_back_new_items():
+    # Reading is stuck until the gate opens: twice the concurrency may be alive
+    # (fetched, not yet read), and no more, so fetched pages cannot pile up.
+    lock = threading.Lock()
+    gate = threading.Event()
+    alive = [0]
+    seen = []
+
+    def work(url):
+        with lock:
+            alive[0] += 1
+        return url
+
+    def then(url, fetched):
+        assert gate.wait(10), "the gate never opened"
+        with lock:
+            alive[0] -= 1
+        return fetched
+
+    def watch():
+        for _ in range(5000):
+            if alive[0] >= 4:
+                break
+            time.sleep(0.001)
+        time.sleep(0.2)  # room for any item that could still start
+        seen.append(alive[0])
+        gate.set()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    report = run_all(urls("a.example", 12), url_of=str, work=work, then=then, concurrency=2,
+                     per_host_delay=0)
+    watcher.join()
+    assert len(report.done) == 12 and not report.failed
+    assert seen == [4]
