@@ -4,8 +4,9 @@
 
 In one transaction: a `checks` row (what this check saw), the policy's tracking
 folded forward, and the material's snapshot (latest availability, licence, dates,
-fingerprint, HTTP validators, the hash of the raw response). A failed fetch updates availability but keeps the
-last known licence, date and fingerprint in the snapshot: failing is not changing.
+fingerprint, HTTP validators, the hash of the raw response). A failed fetch updates
+availability but keeps the last known licence, date and fingerprint in the
+snapshot: failing is not changing.
 Maintainer confirmations are recorded here too, so they reset the stale clock.
 
 A permanent redirect within the same material (a Wikiwijs arrangement under a new

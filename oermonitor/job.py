@@ -5,9 +5,11 @@
 Due materials (never checked first, then the longest unchecked) are checked
 concurrently by the scheduler with one `Fetcher` per run, conditionally when
 the material has an ETag or Last-Modified; a page whose raw response is the same
-as last time keeps its facts without being read again (`checker`). Each check is recorded and committed
-in the calling thread as soon as it completes, so a run killed at any moment
-loses at most the checks in flight and the next run simply continues. Then the
+as last time keeps its facts without being read again (`checker`). A check gives
+its request slot back once the response is in; the page is read after that.
+Each check is recorded and committed in the calling thread as soon as it
+completes, so a run killed at any moment loses at most the checks in flight and
+the next run simply continues. Then the
 notifier sends what is due, and old history is compacted.
 
 Pages are read in worker processes (`workers.ExtractPool`, at most one per CPU),

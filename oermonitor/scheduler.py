@@ -111,7 +111,7 @@ def run_all(items: Iterable, *, url_of: Callable[[object], str], work: Callable,
                 break
             # Items still in `then` count too, up to as many again: when reading falls
             # behind fetching, fetched pages must not pile up in memory.
-            room = min(concurrency - len(running), 2 * concurrency - len(running) - len(finishing))
+            room = min(concurrency, 2 * concurrency - len(finishing)) - len(running)
             until = _start_ready(hosts, turn, running, work, then, room, per_host,
                                  per_host_delay, now, completions.put)
             if deadline is not None:
