@@ -283,6 +283,7 @@ def throughput_table(report: Report, results: list[dict], repeat: int) -> None:
             + f"; oermonitor found a licence on {r['licence']}/{r['n']} pages and a "
             f"last-modified date on {r['last_modified']}/{r['n']}")
     version = next((r["lychee_version"] for r in results if "lychee_version" in r), None)
+    notes.append(f"load average after the runs: {os.getloadavg()[0]:.2f}")
     notes.insert(0, f"median of {repeat} run(s) per tool; bound = N x latency / concurrency "
                  "(no checker can be faster)" + (f"; {version}" if version else ""))
     report.data["throughput"] = results
@@ -502,7 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     report = Report()
     header = (f"# oermonitor benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
               f"{platform.platform()}, {os.cpu_count()} CPUs, Python "
-              f"{platform.python_version()}\n")
+              f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f} "
+              "(other work on the machine slows CPU-bound runs)\n")
     print(header, flush=True)
     report.sections.append(header)
     report.data["machine"] = {"platform": platform.platform(), "cpus": os.cpu_count(),
