@@ -6,6 +6,13 @@ the "Over dit lesmateriaal" colofon (Auteur, Laatst gewijzigd, Licentie with a
 CC link, Webadres) and a footer. A per-request token and clock make every
 response differ in the dynamic parts only, as on the real site.
 
+Three kinds of server (`mode`), for the second night of a nightly check:
+"dynamic" (the default) changes the token, clock and counter on every response
+and sends no validators, like Wikiwijs; "validators" serves the same bytes with
+an ETag and Last-Modified and answers a matching conditional request with 304;
+"static" serves the same bytes every time without validators. The server counts
+the body bytes it sent and the 304s it answered.
+
 The delay is a `time.sleep` in the request's own thread (one thread per
 connection, a deep listen backlog), so concurrent requests overlap instead of
 queueing behind each other. The server binds 127.0.0.1 only.
@@ -27,6 +34,8 @@ LICENCES = (
     ("by", "4.0", "CC Naamsvermelding 4.0 Internationale licentie"),
     ("by", "3.0/nl", "CC Naamsvermelding 3.0 Nederland licentie"),
 )
+MODES = ("dynamic", "validators", "static")
+LAST_MODIFIED = "Tue, 03 Mar 2026 10:00:00 GMT"
 _PATH = re.compile(r"^/(\d+)(?:/[^?#]*)?")
 
 _HEAD = """<!DOCTYPE html>
@@ -158,25 +167,40 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(send_body=False)
 
     def _respond(self, send_body: bool):
-        if self.server.latency:
-            time.sleep(self.server.latency)
+        server = self.server
+        if server.latency:
+            time.sleep(server.latency)
         match = _PATH.match(self.path)
-        with self.server.lock:
-            self.server.hits += 1
-            counter = self.server.hits
-        if match:
+        with server.lock:
+            server.hits += 1
+            counter = server.hits
+        validators = {}
+        if not match:
+            status, kind, body = 404, "text/plain; charset=utf-8", b"niet gevonden"
+        elif server.mode == "dynamic":
             status, kind = 200, "text/html; charset=utf-8"
             body = page(int(match.group(1)), token=uuid.uuid4().hex,
                         clock=time.strftime("%H:%M:%S"), counter=counter)
         else:
-            status, kind, body = 404, "text/plain; charset=utf-8", b"niet gevonden"
+            material_id = int(match.group(1))
+            status, kind = 200, "text/html; charset=utf-8"
+            body = page(material_id, token=f"{material_id:032x}", clock="02:00:00")
+            if server.mode == "validators":
+                validators = {"ETag": f'"{material_id}-1"', "Last-Modified": LAST_MODIFIED}
+                if self.headers.get("If-None-Match") == validators["ETag"]:
+                    status, body = 304, b""
         self.send_response(status)
         self.send_header("Content-Type", kind)
+        for name, value in validators.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         if send_body:
             self.wfile.write(body)
+        with server.lock:
+            server.body_bytes += len(body) if send_body else 0
+            server.not_modified += status == 304
 
 
 class SiteServer(ThreadingHTTPServer):
@@ -186,10 +210,15 @@ class SiteServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024  # a burst of connects must not overflow the backlog
 
-    def __init__(self, latency: float = 0.0):
+    def __init__(self, latency: float = 0.0, mode: str = "dynamic"):
+        if mode not in MODES:
+            raise ValueError(f"mode: one of {', '.join(MODES)}")
         super().__init__(("127.0.0.1", 0), _Handler)
         self.latency = latency
+        self.mode = mode
         self.hits = 0
+        self.body_bytes = 0
+        self.not_modified = 0
         self.lock = threading.Lock()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 

@@ -29,6 +29,7 @@ fetcher just reports what it saw this time.
 
 from __future__ import annotations
 
+import contextlib
 import email.message
 import email.utils
 import logging
@@ -39,7 +40,6 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from bs4.dammit import EncodingDetector, UnicodeDammit
 from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
 from urllib3.exceptions import HTTPError as Urllib3Error
 
@@ -61,6 +61,7 @@ TEXT_TYPES = ("application/xhtml+xml", "application/xml", "application/json",
 # WHATWG: these labels mean windows-1252 on the web.
 WINDOWS_1252_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1",
                                  "us-ascii", "ascii", "cp819", "iso_8859-1"})
+BYTE_ORDER_MARKS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b")
 # A redirect that ends on one of these is a login wall (path segment, or first host label).
 SIGN_IN_SEGMENTS = frozenset({
@@ -454,6 +455,12 @@ def decode(body: bytes, charset: str | None, *, is_html: bool, truncated: bool =
         return ""
     if truncated:
         body = _drop_partial_utf8(body)
+    if charset in ("utf-8", "utf8") and not body.startswith(BYTE_ORDER_MARKS):
+        # The common case, decoded as below would, without loading the sniffer.
+        with contextlib.suppress(UnicodeDecodeError):
+            return body.decode("utf-8")
+    from bs4.dammit import EncodingDetector, UnicodeDammit  # some 50 ms to import
+
     _, bom = EncodingDetector.strip_byte_order_mark(body)
     declared = None if bom else (charset or EncodingDetector.find_declared_encoding(
         body, is_html=is_html))

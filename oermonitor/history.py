@@ -4,8 +4,9 @@
 
 In one transaction: a `checks` row (what this check saw), the policy's tracking
 folded forward, and the material's snapshot (latest availability, licence, dates,
-fingerprint, HTTP validators). A failed fetch updates availability but keeps the
-last known licence, date and fingerprint in the snapshot: failing is not changing.
+fingerprint, HTTP validators, the hash of the raw response). A failed fetch updates
+availability but keeps the last known licence, date and fingerprint in the
+snapshot: failing is not changing.
 Maintainer confirmations are recorded here too, so they reset the stale clock.
 
 A permanent redirect within the same material (a Wikiwijs arrangement under a new
@@ -49,6 +50,7 @@ def check_row(material_id: int, result: FetchResult, facts: Facts, now: datetime
         "availability": facts.availability,
         "error": clip(facts.error or result.error),
         "not_modified": int(result.not_modified),
+        "same_body": int(result.same_body),
         "elapsed_ms": round(result.elapsed * 1000),
         "title": clip(facts.title),
         "licence": licence.id if licence else None,
@@ -85,6 +87,8 @@ def snapshot(check: dict, result: FetchResult, tracking: dict,
             update["page_title"] = check["title"]
         if check["licence_all"] is not None:
             update.update(licence=check["licence"], licence_scope=check["licence_scope"])
+        if not result.not_modified:  # a 304 stands for the body hashed before
+            update["body_hash"] = result.body_hash
         headers = result.headers
         # A validator is sent back verbatim, so one too long to keep is not kept at all.
         if not result.not_modified or "etag" in headers:

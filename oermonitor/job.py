@@ -4,9 +4,12 @@
 
 Due materials (never checked first, then the longest unchecked) are checked
 concurrently by the scheduler with one `Fetcher` per run, conditionally when
-the material has an ETag or Last-Modified. Each check is recorded and committed
-in the calling thread as soon as it completes, so a run killed at any moment
-loses at most the checks in flight and the next run simply continues. Then the
+the material has an ETag or Last-Modified; a page whose raw response is the same
+as last time keeps its facts without being read again (`checker`). A check gives
+its request slot back once the response is in; the page is read after that.
+Each check is recorded and committed in the calling thread as soon as it
+completes, so a run killed at any moment loses at most the checks in flight and
+the next run simply continues. Then the
 notifier sends what is due, and old history is compacted.
 
 Pages are read in worker processes (`workers.ExtractPool`, at most one per CPU),
@@ -138,22 +141,28 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
                deadline: float | None, progress: Progress | None,
                clock: Callable[[], datetime]) -> None:
     """Check `due` concurrently; record each in this thread as it completes."""
-    previous = {m["id"]: previous_facts(m, store.checks(m["id"], limit=1)) for m in due}
     if not due:
         return
+    latest = store.latest_checks(m["id"] for m in due if _reusable(m))
+    previous = {m["id"]: previous_facts(m, latest.get(m["id"])) for m in due}
     fetcher = Fetcher(settings)
     # The pool forks its workers now, before the scheduler starts any thread.
     extract_pool = workers.ExtractPool(
         min(os.cpu_count() or 1, settings.fetch.concurrency, len(due)),
         cpu_seconds=settings.run.extract_cpu_seconds)
 
-    def work(material: dict) -> tuple[FetchResult, Facts]:
+    def work(material: dict) -> tuple[FetchResult, Facts | None]:
         # Runs in a worker thread: no database access here. An exception is logged
         # and reported by the scheduler without stopping the other checks.
-        return checker.check(fetcher, material["url"], etag=material["etag"],
+        return checker.fetch(fetcher, material["url"], etag=material["etag"],
                              last_modified=material["http_last_modified"],
                              previous=previous[material["id"]],
-                             extractor=extract_pool.extract)
+                             body_hash=material["body_hash"])
+
+    def read(material: dict, fetched: tuple[FetchResult, Facts | None]):
+        # The request is over (its slot already serves the next one): read the page.
+        result, facts = fetched
+        return result, facts if facts is not None else extract_pool.extract(result)
 
     def on_done(material: dict, outcome: tuple[FetchResult, Facts]) -> None:
         _record(store, settings, material, *outcome, report=report, now=clock())
@@ -166,7 +175,7 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
             concurrency=settings.fetch.concurrency,
             per_host_delay=settings.fetch.per_host_delay,
             per_host_concurrency=settings.fetch.per_host_concurrency,
-            deadline=deadline, on_done=on_done)
+            deadline=deadline, on_done=on_done, then=read)
     finally:
         fetcher.close()
         extract_pool.close()
@@ -194,7 +203,8 @@ def check_one(store: Store, settings: Settings, material: dict, *,
               clock: Callable[[], datetime] = utcnow) -> dict:
     """Check one material now, as the nightly run would (same fetcher, guard, policy and
     bookkeeping), outside any run; returns the recorded check row. For "I fixed it"."""
-    previous = previous_facts(material, store.checks(material["id"], limit=1))
+    latest = store.checks(material["id"], limit=1)
+    previous = previous_facts(material, latest[0] if latest else None)
     fetcher = Fetcher(settings)
     # Read in a worker under the same CPU deadline as the nightly run: a hostile page
     # must not hold a web request (or the command) for longer.
@@ -202,7 +212,8 @@ def check_one(store: Store, settings: Settings, material: dict, *,
     try:
         result, facts = checker.check(fetcher, material["url"], etag=material["etag"],
                                       last_modified=material["http_last_modified"],
-                                      previous=previous, extractor=extract_pool.extract)
+                                      previous=previous, body_hash=material["body_hash"],
+                                      extractor=extract_pool.extract)
     finally:
         fetcher.close()
         extract_pool.close()
@@ -214,14 +225,19 @@ def check_one(store: Store, settings: Settings, material: dict, *,
                           next_check_at=iso(next_check(now, failures, settings.policy)))
 
 
-def previous_facts(material: dict, latest: list[dict]) -> Facts | None:
-    """The facts a 304 Not Modified stands for: those of the latest served check.
+def _reusable(material: dict) -> bool:
+    """Could this check reuse the last facts (a 304, or the same bytes as last time)?"""
+    return bool(material.get("etag") or material.get("http_last_modified")
+                or material.get("body_hash"))
 
-    Only needed (and only given) when a conditional request will be made.
+
+def previous_facts(material: dict, check: dict | None) -> Facts | None:
+    """The facts an unchanged page stands for: those of the latest check, if served.
+
+    Only needed (and only given) when a 304 or an identical body can reuse them.
     """
-    if not (material.get("etag") or material.get("http_last_modified")) or not latest:
+    if not _reusable(material) or not check:
         return None
-    check = latest[0]
     if check["availability"] not in SERVED:
         return None
     all_ids = loads(check["licence_all"], [])

@@ -305,7 +305,7 @@ def _repoint(store: Store, material: dict, new_url: str, now: datetime) -> None:
         "url": new_url, "identity": identity(new_url), "updated_at": iso(now),
         "next_check_at": iso(now), "final_url": None, "status_code": None,
         "availability": None, "error": None, "etag": None, "http_last_modified": None,
-        "tracking": tracking, **_NO_PROPOSAL})
+        "body_hash": None, "tracking": tracking, **_NO_PROPOSAL})
 
 
 def _refuse_taken(store: Store, material: dict, new_url: str) -> None:

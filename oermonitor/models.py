@@ -166,6 +166,8 @@ class FetchResult:
     hops: list[tuple[str, int]] = field(default_factory=list)  # (url, status) per redirect
     permanent_redirect: bool = False
     not_modified: bool = False  # 304 on a conditional request
+    body_hash: str | None = None  # of the raw response a served page's facts come from
+    same_body: bool = False  # identical to last time: the previous facts were reused
     truncated: bool = False  # body hit the byte cap
     fetched_at: datetime | None = None  # UTC, when the final response arrived
     elapsed: float = 0.0

@@ -11,6 +11,11 @@
   requests go to one host at once (one's own server, the benchmarks);
 - `on_done(item, result)` runs in the calling thread as each item completes, so
   the caller can write to SQLite there;
+- with `then`, an item's slot is given back as soon as `work(item)` returns (the
+  request is over), and `then(item, work's result)` finishes it in the same
+  thread; its result goes to `on_done`. The next request need not wait for the
+  reading of the last page. At most `concurrency` more items may be in `then`
+  (reading falls behind): no new item starts until one of them is done;
 - at `deadline` (a `time.monotonic()` value) no new item starts and the items
   still running are abandoned: their results, whenever they come, are dropped.
   The report lists what was done, what was abandoned and what was not started.
@@ -25,13 +30,14 @@ process alive; `work` must therefore leave shared state (the database) to `on_do
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
@@ -69,7 +75,8 @@ R = TypeVar("R")  # what the work gave for it
 def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T], R],
             concurrency: int, per_host_delay: float, per_host_concurrency: int = 2,
             deadline: float | None = None,
-            on_done: Callable[[T, R], None] | None = None) -> ScheduleReport:
+            on_done: Callable[[T, Any], None] | None = None,
+            then: Callable[[T, R], Any] | None = None) -> ScheduleReport:
     started = time.monotonic()
     concurrency = max(1, concurrency)
     per_host = concurrency if per_host_delay <= 0 else max(1, min(per_host_concurrency,
@@ -79,40 +86,67 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
         hosts.setdefault(host_of(url_of(item)), _Host()).queue.append(item)
     turn = deque(hosts)  # hosts with items waiting, in turn order
     report = ScheduleReport()
-    running: dict[Future, tuple[T, str]] = {}
+    running: dict[Future, tuple[T, str, Future | None]] = {}  # holding a slot
+    finishing: dict[Future, T] = {}  # `then` running, slot given back
+    # Every future lands here when done: one queue to wait on, not all the futures
+    # (concurrent.futures.wait locks each of them on every call).
+    completions: queue.SimpleQueue[Future] = queue.SimpleQueue()
+
+    def failed(item: T, error: BaseException | None) -> None:
+        log.error("work on %s failed: %r", url_of(item), error)
+        report.failed.append((item, error))
+
+    def done(item: T, result: Any) -> None:
+        report.done.append(item)
+        if on_done is not None:
+            on_done(item, result)
 
     try:
-        while turn or running:
+        while turn or running or finishing:
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 for name in turn:
                     report.not_started.extend(hosts[name].queue)
                     hosts[name].queue.clear()
                 turn.clear()
-                report.abandoned.extend(item for item, _ in running.values())
+                report.abandoned.extend(item for item, _, _ in running.values())
+                report.abandoned.extend(finishing.values())
                 running.clear()
+                finishing.clear()
                 break
-            until = _start_ready(hosts, turn, running, work, concurrency, per_host,
-                                 per_host_delay, now)
+            # Items still in `then` count too, up to as many again: when reading falls
+            # behind fetching, fetched pages must not pile up in memory.
+            room = min(concurrency, 2 * concurrency - len(finishing)) - len(running)
+            until = _start_ready(hosts, turn, running, work, then, room, per_host,
+                                 per_host_delay, now, completions.put)
             if deadline is not None:
                 until = min(until, deadline)
-            if not running:  # every waiting host is in its delay
+            if not running and not finishing:  # every waiting host is in its delay
                 if turn:
                     time.sleep(max(0.0, until - time.monotonic()))
                 continue
             timeout = None if until == INF else max(0.0, until - time.monotonic())
-            finished, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
-            for future in finished:
-                item, name = running.pop(future)
+            for future in _completed(completions, timeout):
+                if future in finishing:
+                    item = finishing.pop(future)
+                    error = future.exception()
+                    failed(item, error) if error is not None else done(item, future.result())
+                    continue
+                if future not in running:  # a `then` seen before its slot, or abandoned
+                    continue
+                item, name, rest = running.pop(future)
                 hosts[name].running -= 1
                 error = future.exception()
                 if error is not None:
-                    log.error("work on %s failed: %r", url_of(item), error)
-                    report.failed.append((item, error))
-                    continue
-                report.done.append(item)
-                if on_done is not None:
-                    on_done(item, future.result())
+                    failed(item, error)
+                elif rest is None:
+                    done(item, future.result())
+                elif not rest.done():
+                    finishing[rest] = item
+                elif rest.exception() is not None:
+                    failed(item, rest.exception())
+                else:
+                    done(item, rest.result())
     except BaseException:
         for future in running:
             future.cancel()
@@ -123,9 +157,18 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
     return report
 
 
-def _submit(work: Callable, item) -> Future:
-    """Run `work(item)` in a new daemon thread; its outcome in the returned future."""
+def _submit(work: Callable, item, then: Callable | None,
+            completed: Callable[[Future], None]) -> tuple[Future, Future | None]:
+    """Run `work(item)`, then `then(item, result)`, in a new daemon thread.
+
+    The first future holds `work`'s outcome (the slot), the second `then`'s; each
+    is given to `completed` when done.
+    """
     future: Future = Future()
+    rest: Future | None = Future() if then is not None else None
+    for each in (future, rest):
+        if each is not None:
+            each.add_done_callback(completed)
 
     def target() -> None:
         if not future.set_running_or_notify_cancel():
@@ -134,20 +177,43 @@ def _submit(work: Callable, item) -> Future:
             result = work(item)
         except BaseException as exc:
             future.set_exception(exc)
-        else:
+            return
+        if rest is None or then is None:
             future.set_result(result)
+            return
+        rest.set_running_or_notify_cancel()
+        future.set_result(result)
+        try:
+            rest.set_result(then(item, result))
+        except BaseException as exc:
+            rest.set_exception(exc)
 
     threading.Thread(target=target, name="oermonitor-work", daemon=True).start()
-    return future
+    return future, rest
 
 
-def _start_ready(hosts, turn, running, work, concurrency, per_host, delay, now) -> float:
-    """Start what may start now, one item per host per pass; return when to look again."""
+def _completed(completions: queue.SimpleQueue, timeout: float | None) -> list[Future]:
+    """The futures done by now: waits up to `timeout` for the first."""
+    try:
+        finished = [completions.get(timeout=timeout)]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            finished.append(completions.get_nowait())
+        except queue.Empty:
+            return finished
+
+
+def _start_ready(hosts, turn, running, work, then, room, per_host, delay,
+                 now, completed) -> float:
+    """Start up to `room` items that may start now, one per host per pass; return when
+    to look again."""
     started = True
-    while started and turn and len(running) < concurrency:
+    while started and turn and room > 0:
         started = False
         for _ in range(len(turn)):
-            if len(running) >= concurrency:
+            if room <= 0:
                 break
             name = turn[0]
             turn.rotate(-1)
@@ -156,7 +222,9 @@ def _start_ready(hosts, turn, running, work, concurrency, per_host, delay, now) 
                 item = host.queue.popleft()
                 host.running += 1
                 host.next_start = now + delay
-                running[_submit(work, item)] = (item, name)
+                future, rest = _submit(work, item, then, completed)
+                running[future] = (item, name, rest)
+                room -= 1
                 started = True
                 if not host.queue:
                     turn.remove(name)

@@ -204,6 +204,14 @@ def m004_signin_links(db: Database) -> None:
     db["signin_links"].create_index(["requested_at"])
 
 
+@migrations()
+def m005_same_body(db: Database) -> None:
+    """Cheap nights: the hash of the raw response the snapshot's facts were read from
+    (`body_hash`), and per check whether identical bytes let it reuse them (`same_body`)."""
+    db["materials"].add_column("body_hash", str)
+    db["checks"].add_column("same_body", int)
+
+
 class Store:
     """A migrated oermonitor database. Open with `Store.open(path)`."""
 
@@ -464,6 +472,18 @@ class Store:
         """Check history, newest first."""
         return list(self.db["checks"].rows_where(
             "material_id = ?", [material_id], order_by="checked_at desc, id desc", limit=limit))
+
+    def latest_checks(self, material_ids: Iterable[int]) -> dict[int, dict]:
+        """The newest check of each of `material_ids` (those without one are left out),
+        in one query instead of one per material."""
+        cursor = self.db.execute("""
+            select c.* from json_each(?) m
+            join checks c on c.id = (select x.id from checks x where x.material_id = m.value
+                                     order by x.checked_at desc, x.id desc limit 1)
+        """, [json.dumps(list(material_ids))])
+        columns = [c[0] for c in cursor.description]
+        rows = (dict(zip(columns, values, strict=True)) for values in cursor)
+        return {row["material_id"]: row for row in rows}
 
     def add_confirmation(self, material_id: int, by: str | None, note: str | None,
                          now: datetime) -> int:

@@ -44,6 +44,7 @@ class Watchdog:
         self._timers: set[Timer] = set()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._wakes_at = float("inf")  # when the watching thread looks next
 
     @contextlib.contextmanager
     def deadline(self, when: float) -> Iterator[Timer]:
@@ -84,7 +85,8 @@ class Watchdog:
                 self._thread = threading.Thread(target=self._run, name="oermonitor-deadlines",
                                                 daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            elif timer.when < self._wakes_at:  # else it looks in time anyway: no wake-up
+                self._cond.notify()
 
     def close(self) -> None:
         """Stop watching; exchanges still running are cut off now (they were abandoned)."""
@@ -103,7 +105,9 @@ class Watchdog:
                     self._fire(timer)
                     self._timers.discard(timer)
                 upcoming = min((t.when for t in self._timers), default=None)
+                self._wakes_at = float("inf") if upcoming is None else upcoming
                 self._cond.wait(None if upcoming is None else max(0.0, upcoming - now))
+                self._wakes_at = float("-inf")  # awake: any new timer is seen
 
     @staticmethod
     def _fire(timer: Timer) -> None:

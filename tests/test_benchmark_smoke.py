@@ -14,12 +14,15 @@ HARNESS = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 def test_harness_prints_throughput_and_extraction_tables(tmp_path):
     done = subprocess.run(
         [sys.executable, str(HARNESS), "--suite", "throughput", "--n", "20", "--latency", "0",
-         "--concurrency", "4", "--no-lychee", "--out", str(tmp_path / "out")],
+         "--concurrency", "4", "--repeat", "1", "--no-lychee", "--out", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "## Throughput: N=20, latency 0 s, concurrency 4" in done.stdout
-    assert "| oermonitor run --dry-run |" in done.stdout
+    assert "## Throughput: oermonitor run --dry-run against lychee" in done.stdout
+    assert "| 0 s / 4 | 20 |" in done.stdout
     assert "| 20/20 |" in done.stdout  # every page checked and found ok
+    # The second night: 304s from the site with validators, same bodies from the static one.
+    assert "| validators site |" in done.stdout and "20 x 304" in done.stdout
+    assert "20 same bodies, not parsed again" in done.stdout
     assert list((tmp_path / "out").glob("results-*.md"))
 
     done = subprocess.run(

@@ -143,3 +143,76 @@ def test_unparseable_urls_do_not_block_each_other():
 def test_empty_input():
     report = run_all([], url_of=str, work=Recorder(), concurrency=4, per_host_delay=1)
     assert report.done == [] and report.not_started == []
+
+
+def test_then_gives_the_slot_back_before_it_runs():
+    # One slot: item 0's `then` waits until item 1's work has started, which can
+    # only happen once the slot was given back when item 0's work returned.
+    items = urls("a.example", 3)
+    started = {url: threading.Event() for url in items}
+    order = []
+
+    def work(url):
+        started[url].set()
+        return url.upper()
+
+    def then(url, fetched):
+        following = items.index(url) + 1
+        if following < len(items):
+            assert started[items[following]].wait(5), "the slot was still held"
+        return f"read {fetched}"
+
+    report = run_all(items, url_of=str, work=work, then=then, concurrency=1,
+                     per_host_delay=0, on_done=lambda item, result: order.append(result))
+    assert sorted(report.done) == items and not report.failed
+    assert sorted(order) == [f"read {url.upper()}" for url in items]
+
+
+def test_a_failing_then_is_reported_and_the_rest_go_on():
+    def then(url, fetched):
+        if url.endswith("/1"):
+            raise ValueError("unreadable page")
+        return fetched
+
+    report = run_all(urls("a.example", 3), url_of=str, work=Recorder(), then=then,
+                     concurrency=2, per_host_delay=0)
+    assert sorted(report.done) == ["https://a.example/0", "https://a.example/2"]
+    assert [(item, str(exc)) for item, exc in report.failed] == [
+        ("https://a.example/1", "unreadable page")]
+
+
+def test_reading_that_falls_behind_holds_back_new_items():
+    # Reading is stuck until the gate opens: twice the concurrency may be alive
+    # (fetched, not yet read), and no more, so fetched pages cannot pile up.
+    lock = threading.Lock()
+    gate = threading.Event()
+    alive = [0]
+    seen = []
+
+    def work(url):
+        with lock:
+            alive[0] += 1
+        return url
+
+    def then(url, fetched):
+        assert gate.wait(10), "the gate never opened"
+        with lock:
+            alive[0] -= 1
+        return fetched
+
+    def watch():
+        for _ in range(5000):
+            if alive[0] >= 4:
+                break
+            time.sleep(0.001)
+        time.sleep(0.2)  # room for any item that could still start
+        seen.append(alive[0])
+        gate.set()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    report = run_all(urls("a.example", 12), url_of=str, work=work, then=then, concurrency=2,
+                     per_host_delay=0)
+    watcher.join()
+    assert len(report.done) == 12 and not report.failed
+    assert seen == [4]
