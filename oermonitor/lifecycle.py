@@ -59,12 +59,7 @@ def move(store: Store, material: dict, new_url: str, *, by: str | None, now: dat
 
     Refused: an invalid URL, the address it has already, or the address (or the same
     platform identity) of another registered material."""
-    new_url = (new_url or "").strip()
-    problem = url_problem(new_url)
-    if problem:
-        raise BadInput(f"new address: {problem}")
-    if new_url == material["url"]:
-        raise BadInput(f"#{material['id']} already has the address {new_url}")
+    new_url = _new_address(material, new_url)
     with store.transaction():
         _refuse_taken(store, material, new_url)
         _repoint(store, material, new_url, now)
@@ -105,12 +100,7 @@ def propose_move(store: Store, material: dict, new_url: str, *, by: str | None,
     Within the same material (same platform identity) it is simply moved. Anything
     else waits for the coordinator, listed by `proposals`, who accepts it (`move`) or
     dismisses it (`dismiss_proposal`)."""
-    new_url = (new_url or "").strip()
-    problem = url_problem(new_url)
-    if problem:
-        raise BadInput(f"new address: {problem}")
-    if new_url == material["url"]:
-        raise BadInput(f"#{material['id']} already has the address {new_url}")
+    new_url = _new_address(material, new_url)
     if same_material(material["url"], new_url):
         return move(store, material, new_url, by=by, now=now, note=note, via="proposal")
     with store.transaction():
@@ -292,6 +282,17 @@ def describe(event: dict, language: str = "en") -> str:
 
 
 # -- helpers -----------------------------------------------------------------------------
+
+
+def _new_address(material: dict, new_url: str | None) -> str:
+    """`new_url` stripped, refused when it is no web address or the one it has."""
+    new_url = (new_url or "").strip()
+    problem = url_problem(new_url)
+    if problem:
+        raise BadInput(f"new address: {problem}")
+    if new_url == material["url"]:
+        raise BadInput(f"#{material['id']} already has the address {new_url}")
+    return new_url
 
 _NO_PROPOSAL = {"proposed_url": None, "proposed_at": None, "proposed_by": None,
                 "proposal_note": None}

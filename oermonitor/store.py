@@ -399,8 +399,10 @@ class Store:
             self.db["materials"].update(values.pop("id"), values)
 
     def materials_view(self, where: str = "1 = 1", params: Iterable = (),
-                       order_by: str = "m.id") -> Iterator[dict]:
-        """Materials joined with pilot and maintainer; `where` uses aliases m, p, t."""
+                       order_by: str = "m.id", *, also: str = "",
+                       join: str = "") -> Iterator[dict]:
+        """Materials joined with pilot and maintainer; `where` uses aliases m, p, t.
+        `also` adds columns and `join` a table (see `pending_welcomes`)."""
         sql = f"""
             select m.*, p.name as pilot, p.end_date as pilot_end_date,
                    p.coordinator_email as coordinator_email,
@@ -408,10 +410,11 @@ class Store:
                    t.email as maintainer_email, t.name as maintainer_name,
                    t.first_name as maintainer_first_name,
                    t.bounced_at as maintainer_bounced_at,
-                   t.bounce_reason as maintainer_bounce_reason
+                   t.bounce_reason as maintainer_bounce_reason{also}
             from materials m
             join pilots p on p.id = m.pilot_id
             join maintainers t on t.id = m.maintainer_id
+            {join}
             where {where}
             order by {order_by}
         """
@@ -599,23 +602,9 @@ class Store:
                 and n.problem = 'welcome' and n.recipient = t.email
                 and n.status in ('sent', 'outbox') and n.sent_at >= e.at)
         """
-        sql = f"""
-            select m.*, p.name as pilot, p.end_date as pilot_end_date,
-                   p.coordinator_email as coordinator_email,
-                   p.coordinator_name as coordinator_name,
-                   t.email as maintainer_email, t.name as maintainer_name,
-                   t.first_name as maintainer_first_name,
-                   e.at as handed_over_at, e.by as handed_over_by
-            from materials m
-            join pilots p on p.id = m.pilot_id
-            join maintainers t on t.id = m.maintainer_id
-            join events e on e.material_id = m.id
-            where {where}
-            order by t.email, m.id
-        """
-        cursor = self.db.execute(sql)
-        columns = [c[0] for c in cursor.description]
-        return [dict(zip(columns, values, strict=True)) for values in cursor]
+        return list(self.materials_view(
+            where, order_by="t.email, m.id", join="join events e on e.material_id = m.id",
+            also=", e.at as handed_over_at, e.by as handed_over_by"))
 
     # -- sign-in links (web) -------------------------------------------------------
 
