@@ -103,9 +103,9 @@ def _validator(value: str | None) -> str | None:
 
 
 def record(store: Store, material: dict, result: FetchResult, facts: Facts,
-           settings: Settings, now: datetime, *, run_id: int | None = None,
-           next_check_at: str | None = None) -> dict:
-    """Store one check of `material` (a materials row); returns the check row with its id."""
+           settings: Settings, now: datetime, *, run_id: int | None = None) -> dict:
+    """Store one check of `material` (a materials row) and when to check it again;
+    returns the check row with its id and the folded `tracking`."""
     with store.transaction():
         if facts.availability == "moved" and lifecycle.same_material(
                 material["url"], result.final_url, facts.platform_id) and result.final_url and (
@@ -115,9 +115,11 @@ def record(store: Store, material: dict, result: FetchResult, facts: Facts,
         # The tracking as it is now, not as the run loaded it: a confirmation given
         # while the run was busy must not be folded away.
         tracking = policy.fold(store.tracking(material["id"]), check, settings.policy)
+        next_check_at = iso(policy.next_check(now, tracking.get("failures", 0),
+                                              settings.policy))
         update = snapshot(check, result, tracking, next_check_at)
         check_id = store.record_check(material["id"], check, update)
-    return dict(check, id=check_id)
+    return dict(check, id=check_id, tracking=tracking)
 
 
 def confirm(store: Store, material: dict, by: str | None, note: str | None,

@@ -39,9 +39,8 @@ from oermonitor.errors import OperationalError
 from oermonitor.fetch import Fetcher
 from oermonitor.models import SERVED, Facts, FetchResult, LicenceResult
 from oermonitor.notify import NotifyReport
-from oermonitor.policy import next_check
 from oermonitor.settings import Settings
-from oermonitor.store import Store, iso, loads, utcnow
+from oermonitor.store import Store, loads, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -189,11 +188,7 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
 
 def _record(store: Store, settings: Settings, material: dict, result: FetchResult,
             facts: Facts, *, report: RunReport, now: datetime) -> None:
-    failures = 0
-    if facts.availability not in SERVED:  # one more in a row, as the policy counts them
-        failures = loads(material["tracking"], {}).get("failures", 0) + 1
-    history.record(store, material, result, facts, settings, now, run_id=report.run_id,
-                   next_check_at=iso(next_check(now, failures, settings.policy)))
+    history.record(store, material, result, facts, settings, now, run_id=report.run_id)
     report.checked += 1
     report.availability[facts.availability] += 1
     log.info("%s: %s", material["url"], facts.availability)
@@ -217,12 +212,7 @@ def check_one(store: Store, settings: Settings, material: dict, *,
     finally:
         fetcher.close()
         extract_pool.close()
-    now = clock()
-    failures = 0
-    if facts.availability not in SERVED:
-        failures = store.tracking(material["id"]).get("failures", 0) + 1
-    return history.record(store, material, result, facts, settings, now,
-                          next_check_at=iso(next_check(now, failures, settings.policy)))
+    return history.record(store, material, result, facts, settings, clock())
 
 
 def _reusable(material: dict) -> bool:

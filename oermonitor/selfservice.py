@@ -132,8 +132,7 @@ def move(store: Store, settings: Settings, material: dict, new_url: str, *, now:
         return "taken"
     # The check just made is the material's first at its new address.
     checked = clock()
-    history.record(store, moved, result, facts, settings, checked,
-                   next_check_at=iso(policy.next_check(checked, 0, settings.policy)))
+    history.record(store, moved, result, facts, settings, checked)
     return "moved"
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from oermonitor import history, policy, registry
 from oermonitor.models import Facts, FetchResult
 from oermonitor.settings import Settings
-from oermonitor.store import Store, loads
+from oermonitor.store import Store, iso, loads
 from tests.support import at, record_check
 
 FAILED = object()  # marker: availability says the fetch failed
@@ -116,15 +116,25 @@ def test_file_without_html_keeps_licence_and_is_not_judged_on_it(h):
     assert h.assess(mid, "2025-03-02").state == "ok"
 
 
-def test_next_check_at_is_stored_when_given(h):
+def test_next_check_follows_the_streak_as_stored_now(h):
+    """The next check comes from the tracking as folded now, not from the row a run
+    loaded before: two failures in a row back off twice as long as one."""
     mid = h.add()
-    material = h.store.material(mid)
-    facts = Facts(availability="ok")
-    result = FetchResult(url=material["url"], availability="ok", status_code=200)
-    history.record(h.store, material, result, facts, h.settings, at("2025-03-01"),
-                   run_id=7, next_check_at="2025-03-02T00:00:00+00:00")
-    assert h.store.material(mid)["next_check_at"] == "2025-03-02T00:00:00+00:00"
-    assert h.store.checks(mid)[0]["run_id"] == 7
+    stale_row = h.store.material(mid)  # as a run loads it, before any check
+    policy_ = h.settings.policy
+    served = FetchResult(url=stale_row["url"], availability="ok", status_code=200)
+    down = FetchResult(url=stale_row["url"], availability="server_error", status_code=503)
+    row = history.record(h.store, stale_row, served, Facts(availability="ok"), h.settings,
+                         at("2025-03-01"), run_id=7)
+    assert row["tracking"]["failures"] == 0 and h.store.checks(mid)[0]["run_id"] == 7
+    assert h.store.material(mid)["next_check_at"] == iso(
+        at("2025-03-01") + timedelta(hours=policy_.recheck_after_hours))
+    for day in ("2025-03-02", "2025-03-03"):
+        row = history.record(h.store, stale_row, down, Facts(availability="server_error"),
+                             h.settings, at(day))
+    assert row["tracking"]["failures"] == 2
+    assert h.store.material(mid)["next_check_at"] == iso(at("2025-03-03") + timedelta(
+        hours=min(policy_.recheck_after_hours, 2 * policy_.retry_failing_after_hours)))
 
 
 def test_record_check_is_one_transaction(h):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from oermonitor import job
+from oermonitor import job, policy
 from oermonitor.cli import main
 from oermonitor.registry import MaterialRow, register
 from oermonitor.settings import load_settings
@@ -91,7 +91,7 @@ def test_failing_material_comes_back_sooner_with_backoff(server, tmp_path):
         waits.append(datetime.fromisoformat(store.material(gone)["next_check_at"]) - moment)
     assert waits == [timedelta(hours=8), timedelta(hours=16), timedelta(hours=20),
                      timedelta(hours=20)]
-    assert job.next_check(start, 0, settings.policy) == start + timedelta(hours=20)
+    assert policy.next_check(start, 0, settings.policy) == start + timedelta(hours=20)
 
 
 def test_conditional_request_and_304_keep_the_facts(server, tmp_path):
