@@ -410,28 +410,7 @@ def _line_of(element) -> tuple[str, int, int]:
     if block is None or block is element:
         text = _squash(element.text_content())
         return text, 0, len(text)
-    parts: list[str] = []
-    span = [0, 0]
-
-    def walk(node) -> None:
-        if node.text:
-            parts.append(_squash(node.text))
-        for child in node:
-            tag = child.tag
-            if child is element:
-                span[0] = sum(map(len, parts))
-                parts.append(_squash(child.text_content()))
-                span[1] = sum(map(len, parts))
-            elif isinstance(tag, str) and tag not in _INVISIBLE:
-                if tag in BLOCK_TAGS:
-                    parts.append("\n")
-                else:
-                    walk(child)
-            if child.tail:
-                parts.append(_squash(child.tail))
-
-    walk(block)
-    text = "".join(parts)
+    text, span = _walk_block(block, element)
     line_start = text.rfind("\n", 0, span[0]) + 1
     line_end = text.find("\n", span[1])
     line = text[line_start:line_end if line_end != -1 else len(text)]
@@ -470,14 +449,24 @@ def _holder_tag(text) -> str | None:
 
 def _block_text(block) -> str:
     """The block's own text: inline descendants included, nested blocks as line breaks."""
+    return _walk_block(block)[0]
+
+
+def _walk_block(block, mark=None) -> tuple[str, list[int]]:
+    """`_block_text`, and where the inline element `mark` (if given) starts and ends in it."""
     parts: list[str] = []
+    span = [0, 0]
 
     def walk(node) -> None:
         if node.text:
             parts.append(_squash(node.text))
         for child in node:
             tag = child.tag
-            if isinstance(tag, str) and tag not in _INVISIBLE:
+            if child is mark:
+                span[0] = sum(map(len, parts))
+                parts.append(_squash(child.text_content()))
+                span[1] = sum(map(len, parts))
+            elif isinstance(tag, str) and tag not in _INVISIBLE:
                 if tag in BLOCK_TAGS:
                     parts.append("\n")
                 else:
@@ -486,7 +475,7 @@ def _block_text(block) -> str:
                 parts.append(_squash(child.tail))
 
     walk(block)
-    return "".join(parts)
+    return "".join(parts), span
 
 
 def resolve(hits: list[Hit]) -> LicenceResult:
