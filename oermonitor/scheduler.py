@@ -91,6 +91,7 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
     # Every future lands here when done: one queue to wait on, not all the futures
     # (concurrent.futures.wait locks each of them on every call).
     completions: queue.SimpleQueue[Future] = queue.SimpleQueue()
+    threads = _Threads(work, then, completions.put)
 
     def failed(item: T, error: BaseException | None) -> None:
         log.error("work on %s failed: %r", url_of(item), error)
@@ -117,8 +118,8 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
             # Items still in `then` count too, up to as many again: when reading falls
             # behind fetching, fetched pages must not pile up in memory.
             room = min(concurrency, 2 * concurrency - len(finishing)) - len(running)
-            until = _start_ready(hosts, turn, running, work, then, room, per_host,
-                                 per_host_delay, now, completions.put)
+            until = _start_ready(hosts, turn, running, threads.submit, room, per_host,
+                                 per_host_delay, now)
             if deadline is not None:
                 until = min(until, deadline)
             if not running and not finishing:  # every waiting host is in its delay
@@ -151,45 +152,85 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
         for future in running:
             future.cancel()
         raise
+    finally:
+        threads.stop()
     if report.abandoned:
         log.warning("time budget spent: %d checks in flight abandoned", len(report.abandoned))
     report.elapsed = time.monotonic() - started
     return report
 
 
-def _submit(work: Callable, item, then: Callable | None,
-            completed: Callable[[Future], None]) -> tuple[Future, Future | None]:
-    """Run `work(item)`, then `then(item, result)`, in a new daemon thread.
+class _Threads:
+    """Daemon threads that run submitted items, reused from one item to the next.
 
-    The first future holds `work`'s outcome (the slot), the second `then`'s; each
-    is given to `completed` when done.
+    A thread is started only when every existing one is busy, so there are never more
+    than the items ever in flight at once (`concurrency` plus those in `then`).
+    Starting a thread per item costs more than a typical `then` step itself.
     """
-    future: Future = Future()
-    rest: Future | None = Future() if then is not None else None
-    for each in (future, rest):
-        if each is not None:
-            each.add_done_callback(completed)
 
-    def target() -> None:
+    def __init__(self, work: Callable, then: Callable | None,
+                 completed: Callable[[Future], None]):
+        self.work, self.then, self.completed = work, then, completed
+        self.tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self.idle = 0
+        self.started = 0
+        self.lock = threading.Lock()
+
+    def submit(self, item) -> tuple[Future, Future | None]:
+        """Run `work(item)`, then `then(item, result)`, in one of the threads.
+
+        The first future holds `work`'s outcome (the slot), the second `then`'s; each
+        is given to `completed` when done.
+        """
+        future: Future = Future()
+        rest: Future | None = Future() if self.then is not None else None
+        for each in (future, rest):
+            if each is not None:
+                each.add_done_callback(self.completed)
+        with self.lock:
+            spawn = self.idle == 0
+            if spawn:
+                self.started += 1
+            else:
+                self.idle -= 1
+        if spawn:
+            threading.Thread(target=self._serve, name="oermonitor-work", daemon=True).start()
+        self.tasks.put((item, future, rest))
+        return future, rest
+
+    def stop(self) -> None:
+        """Let every thread end once it is free (a stuck one ends when unstuck)."""
+        for _ in range(self.started):
+            self.tasks.put(None)
+
+    def _serve(self) -> None:
+        while True:
+            task = self.tasks.get()
+            if task is None:
+                return
+            self._run(*task)
+            with self.lock:
+                self.idle += 1
+
+    def _run(self, item, future: Future, rest: Future | None) -> None:
         if not future.set_running_or_notify_cancel():
+            if rest is not None:
+                rest.cancel()
             return
         try:
-            result = work(item)
+            result = self.work(item)
         except BaseException as exc:
             future.set_exception(exc)
             return
-        if rest is None or then is None:
+        if rest is None or self.then is None:
             future.set_result(result)
             return
         rest.set_running_or_notify_cancel()
         future.set_result(result)
         try:
-            rest.set_result(then(item, result))
+            rest.set_result(self.then(item, result))
         except BaseException as exc:
             rest.set_exception(exc)
-
-    threading.Thread(target=target, name="oermonitor-work", daemon=True).start()
-    return future, rest
 
 
 def _completed(completions: queue.SimpleQueue, timeout: float | None) -> list[Future]:
@@ -205,8 +246,7 @@ def _completed(completions: queue.SimpleQueue, timeout: float | None) -> list[Fu
             return finished
 
 
-def _start_ready(hosts, turn, running, work, then, room, per_host, delay,
-                 now, completed) -> float:
+def _start_ready(hosts, turn, running, submit, room, per_host, delay, now) -> float:
     """Start up to `room` items that may start now, one per host per pass; return when
     to look again."""
     started = True
@@ -222,7 +262,7 @@ def _start_ready(hosts, turn, running, work, then, room, per_host, delay,
                 item = host.queue.popleft()
                 host.running += 1
                 host.next_start = now + delay
-                future, rest = _submit(work, item, then, completed)
+                future, rest = submit(item)
                 running[future] = (item, name, rest)
                 room -= 1
                 started = True
