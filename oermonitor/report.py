@@ -123,7 +123,7 @@ def record(row: dict, settings: PolicySettings, today: date) -> dict:
 def overview(store: Store, settings: PolicySettings, today: date, *, pilot: str | None = None,
              maintainer: str | None = None, states: tuple[str, ...] = ()) -> list[dict]:
     """Every (matching) material's record, in id order."""
-    rows = store.materials(pilot=pilot, maintainer=maintainer)
+    rows = store.materials(pilot=pilot, maintainer=maintainer, overview_only=True)
     with _no_gc_pauses():
         records = [record(row, settings, today) for row in rows]
     if states:

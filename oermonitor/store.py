@@ -32,6 +32,14 @@ from oermonitor.clock import iso, utcnow  # noqa: F401  (callers may still impor
 from oermonitor.errors import BadInput, OperationalError
 
 BUSY_TIMEOUT_MS = 10_000
+# What `report.record` and `policy.assess` read of a material (`materials(overview_only=True)`).
+OVERVIEW_COLUMNS = (
+    "id", "url", "identity", "title", "page_title", "platform_id", "added_at", "tracking",
+    "availability", "status_code", "error", "final_url", "licence", "licence_scope",
+    "expected_licence", "catalogue_licence", "last_modified", "last_checked_at",
+    "evergreen", "review_interval_days", "muted_until", "mute_reason", "retired_at",
+    "retire_reason", "unowned_since", "unowned_reason", "unowned_detail", "proposed_url",
+)
 
 migrations = Migrations("oermonitor")
 
@@ -400,11 +408,12 @@ class Store:
 
     def materials_view(self, where: str = "1 = 1", params: Iterable = (),
                        order_by: str = "m.id", *, also: str = "",
-                       join: str = "") -> Iterator[dict]:
+                       join: str = "", columns: str = "m.*") -> Iterator[dict]:
         """Materials joined with pilot and maintainer; `where` uses aliases m, p, t.
-        `also` adds columns and `join` a table (see `pending_welcomes`)."""
+        `also` adds columns and `join` a table (see `pending_welcomes`); `columns`
+        are the material's columns to give (all by default)."""
         sql = f"""
-            select m.*, p.name as pilot, p.end_date as pilot_end_date,
+            select {columns}, p.name as pilot, p.end_date as pilot_end_date,
                    p.coordinator_email as coordinator_email,
                    p.coordinator_name as coordinator_name,
                    t.email as maintainer_email, t.name as maintainer_name,
@@ -428,8 +437,12 @@ class Store:
         return self.materials_view("m.retired_at is null")
 
     def materials(self, *, pilot: str | None = None, maintainer: str | None = None,
-                  catalogue_ids: Iterable[str] | None = None) -> Iterator[dict]:
-        """Materials joined with pilot and maintainer, optionally filtered, in id order."""
+                  catalogue_ids: Iterable[str] | None = None,
+                  overview_only: bool = False) -> Iterator[dict]:
+        """Materials joined with pilot and maintainer, optionally filtered, in id order.
+
+        `overview_only` gives only the columns the overview reads (`OVERVIEW_COLUMNS`):
+        a third less to build per row when `status` lists 100,000 materials."""
         clauses, params = [], []
         if pilot:
             clauses.append("p.name = ?")
@@ -441,7 +454,8 @@ class Store:
             ids = list(catalogue_ids)
             clauses.append(f"m.catalogue_id in ({', '.join('?' * len(ids)) or 'null'})")
             params.extend(ids)
-        return self.materials_view(" and ".join(clauses) or "1 = 1", params)
+        columns = ", ".join(f"m.{c}" for c in OVERVIEW_COLUMNS) if overview_only else "m.*"
+        return self.materials_view(" and ".join(clauses) or "1 = 1", params, columns=columns)
 
     def count_materials(self) -> int:
         return self.db["materials"].count
