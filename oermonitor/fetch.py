@@ -25,6 +25,16 @@ What it takes care of, per URL:
 
 A material is only called broken by the policy after repeated failures; the
 fetcher just reports what it saw this time.
+
+Requests go to urllib3's connection pools directly, not through a requests
+`Session`. A Session prepares, merges and wraps every request in layers of its
+own (environment settings, hooks, adapters, its own Response), which cost the
+run more CPU per page than the HTTP exchange itself and which a fetcher that
+follows redirects and retries itself does not need. What the Session gave that
+matters is kept: the same request headers, certifi's CA bundle, cookies a site
+sets kept for the run, credentials in a URL sent as Basic auth, non-ASCII URLs
+prepared by requests (IDNA, percent-encoding), and nothing taken from the
+environment (no proxies or netrc: connections go to the pinned addresses).
 """
 
 from __future__ import annotations
@@ -69,7 +79,8 @@ PERMANENT_STATUSES = (301, 308)
 CHUNK = 64 * 1024
 DRAIN_LIMIT = 64 * 1024  # of a redirect or error body: enough to reuse the connection
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-ACCEPT_ENCODING = make_headers(accept_encoding=True)["accept-encoding"]  # what urllib3 decodes
+# gzip, deflate (br, zstd when their decoders are installed): what urllib3 decodes
+ACCEPT_ENCODING = requests.utils.DEFAULT_ACCEPT_ENCODING
 TEXT_TYPES = ("application/xhtml+xml", "application/xml", "application/json",
               "application/ld+json", "application/javascript")
 # WHATWG: these labels mean windows-1252 on the web.
@@ -129,15 +140,8 @@ class _Response:
 class Fetcher:
     """Fetches URLs for one run. Thread-safe; share one instance between workers.
 
-    Requests go through urllib3's connection pools directly, not through a
-    requests `Session`: a Session prepares, merges and wraps every request in
-    several layers of its own (settings from the environment, hooks, cookies,
-    adapters), which cost more CPU per page than the exchange itself and which
-    a fetcher that follows redirects and retries itself does not use. What the
-    Session did that matters is done here: the same request headers, the same CA
-    bundle (certifi's), cookies kept for the run, credentials in a URL sent as
-    Basic auth, and non-ASCII URLs prepared by requests (IDNA, percent-encoding).
-    `ca_certs` names another CA bundle to trust (tests with their own certificate).
+    `ca_certs` names a CA bundle to trust instead of certifi's (for a test's own
+    certificate).
     """
 
     def __init__(self, settings: Settings, *, resolver: guard.Resolver | None = None,
@@ -157,7 +161,6 @@ class Fetcher:
         self._has_cookies = False
         self.watchdog = Watchdog()
         pool = self.settings.concurrency + 4
-        # No proxies or netrc from the environment: connections go to the pinned addresses.
         self.pools = PoolManager(num_pools=max(16, pool), maxsize=pool, block=False,
                                  cert_reqs="CERT_REQUIRED",
                                  ca_certs=ca_certs or requests.utils.DEFAULT_CA_BUNDLE_PATH)

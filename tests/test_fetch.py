@@ -1,5 +1,6 @@
 """The fetcher against real loopback HTTP servers: statuses, retries, redirects, 304, charsets."""
 
+import socket
 import threading
 import time
 
@@ -161,6 +162,26 @@ def test_closed_port_is_unreachable_quickly(fetcher):
     assert result.error == "connection refused"
     assert result.status_code is None
     assert time.monotonic() - started < 1.0
+
+
+def test_port_that_accepts_no_connection_is_a_connect_timeout():
+    """A listener whose accept queue is full drops further connection attempts."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        waiting = [socket.socket() for _ in range(4)]  # never accepted: the queue fills
+        for client in waiting:
+            client.setblocking(False)
+            client.connect_ex(listener.getsockname())
+        try:
+            with make_fetcher(connect_timeout=0.3, max_tries=2) as fetcher:
+                result = fetcher.fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/")
+        finally:
+            for client in waiting:
+                client.close()
+    assert result.availability == "timeout"
+    assert result.error == "no connection within 0.3 s"
+    assert result.tries == 2  # worth another try
 
 
 def test_server_that_does_not_answer_times_out(server):
