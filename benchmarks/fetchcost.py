@@ -1,14 +1,20 @@
 """CPU of `Fetcher.fetch` alone: what one URL costs the process that fetches it.
 
     python benchmarks/fetchcost.py [--n 1000] [--threads 4] [--repeat 3] [--mode dynamic]
+    python benchmarks/fetchcost.py --tls [--new-connections]
     python benchmarks/fetchcost.py --profile [--n 1000] [--top 30]
 
 The 40 KB pages of `wikisite.py` are served (latency 0) by a separate process,
 so the CPU time measured here, user + system time of this process (all its
 threads, the deadline watcher included), is the fetcher's alone. Printed: CPU
 milliseconds per fetch, the median of `--repeat` rounds of `--n` fetches from
-`--threads` threads sharing one `Fetcher`, as a run does. `--profile` runs one
-round in one thread under cProfile instead.
+`--threads` threads sharing one `Fetcher`, as a run does.
+
+`--tls` serves HTTPS with a certificate made for the occasion (`openssl`), which
+the fetcher trusts next to certifi's bundle, so reading the bundle costs what it
+does in real use. `--new-connections` opens a new connection for every fetch (one
+thread), as for a new site; otherwise connections are kept alive, as on a
+site with many materials. `--profile` runs one round in one thread under cProfile.
 """
 
 from __future__ import annotations
@@ -19,28 +25,52 @@ import io
 import multiprocessing
 import pstats
 import resource
+import ssl
+import subprocess
+import tempfile
 import threading
 import time
+from pathlib import Path
 
+import requests
 import wikisite
 
 from oermonitor.fetch import Fetcher
 from oermonitor.settings import FetchSettings, Settings
 
 
-def _serve(mode: str, ready, stop) -> None:
-    with wikisite.SiteServer(latency=0.0, mode=mode) as site:
-        ready.put(site.base)
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key."""
+    cert, key = folder / "site.pem", folder / "site.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+def _serve(mode: str, certificate: tuple[Path, Path] | None, ready, stop) -> None:
+    site = wikisite.SiteServer(latency=0.0, mode=mode)
+    base = site.base
+    if certificate:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*certificate)
+        site.socket = context.wrap_socket(site.socket, server_side=True)
+        base = base.replace("http://", "https://")
+    with site:
+        ready.put(base)
         stop.wait()
 
 
-def one_round(fetcher: Fetcher, urls: list[str], threads: int, etags: dict | None) -> float:
-    """CPU seconds of this process for fetching `urls` from `threads` threads."""
+def one_round(fetcher: Fetcher, urls: list[str], threads: int, etags: dict | None,
+              new_connections: bool = False) -> tuple[float, float]:
+    """(user, system) CPU seconds of this process for fetching `urls` from `threads` threads."""
     chunks = [urls[i::threads] for i in range(threads)]
     failures = []
 
     def work(chunk):
         for url in chunk:
+            if new_connections:
+                fetcher.pools.clear()  # closes the kept-alive connections
             etag = etags.get(url) if etags is not None else None
             result = fetcher.fetch(url, etag=etag)
             if result.availability != "ok":
@@ -55,10 +85,24 @@ def one_round(fetcher: Fetcher, urls: list[str], threads: int, etags: dict | Non
     for worker in workers:
         worker.join()
     after = resource.getrusage(resource.RUSAGE_SELF)
-    user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
     if failures:
         raise SystemExit(f"{len(failures)} fetches failed, e.g. {failures[0]}")
-    return user, system
+    return after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+
+
+def profile(fetcher: Fetcher, urls: list[str], etags: dict | None, top: int) -> None:
+    profiler = cProfile.Profile(time.thread_time)  # CPU, not waiting
+    started = time.process_time()
+    profiler.enable()  # in this thread: cProfile sees only the thread it runs in
+    for url in urls:
+        fetcher.fetch(url, etag=etags.get(url) if etags is not None else None)
+    profiler.disable()
+    spent = time.process_time() - started
+    for order in ("tottime", "cumulative"):
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats(order).print_stats(top)
+        print(f"## {len(urls)} fetches in one thread, by {order}\n{text.getvalue()}")
+    print(f"CPU per fetch (profiled): {spent / len(urls) * 1000:.3f} ms")
 
 
 def main() -> None:
@@ -69,49 +113,54 @@ def main() -> None:
     parser.add_argument("--mode", choices=wikisite.MODES, default="dynamic")
     parser.add_argument("--conditional", action="store_true",
                         help="send the ETag of the previous round (304s with --mode validators)")
+    parser.add_argument("--tls", action="store_true", help="HTTPS instead of HTTP")
+    parser.add_argument("--new-connections", action="store_true",
+                        help="a new connection for every fetch (in one thread)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
+    threads = 1 if args.new_connections else args.threads
 
-    ready, stop = multiprocessing.Queue(), multiprocessing.Event()
-    server = multiprocessing.Process(target=_serve, args=(args.mode, ready, stop), daemon=True)
-    server.start()
-    try:
-        base = ready.get(timeout=30)
-        urls = [wikisite.url(base, 100_000 + i) for i in range(args.n)]
-        settings = Settings(fetch=FetchSettings(
-            concurrency=args.threads, per_host_concurrency=args.threads, per_host_delay=0,
-            allow_private_networks=True, respect_robots_txt=False))
-        etags = {} if args.conditional else None
-        with Fetcher(settings) as fetcher:
-            one_round(fetcher, urls[: min(50, args.n)], args.threads, etags)  # warm up
-            if args.conditional:
-                one_round(fetcher, urls, args.threads, etags)
-            if args.profile:
-                profiler = cProfile.Profile(time.thread_time)  # CPU, not waiting
-                started = time.process_time()
-                profiler.enable()  # in this thread: cProfile sees only the thread it runs in
-                for url in urls:
-                    fetcher.fetch(url, etag=etags.get(url) if etags is not None else None)
-                profiler.disable()
-                spent = time.process_time() - started
-                for order in ("tottime", "cumulative"):
-                    text = io.StringIO()
-                    pstats.Stats(profiler, stream=text).sort_stats(order).print_stats(args.top)
-                    print(f"## {args.n} fetches in one thread, by {order}\n{text.getvalue()}")
-                print(f"CPU per fetch (profiled): {spent / args.n * 1000:.3f} ms")
-                return
-            rounds = [one_round(fetcher, urls, args.threads, etags) for _ in range(args.repeat)]
-        per_fetch = [(user + system) / args.n * 1000 for user, system in rounds]
-        middle = sorted(range(len(rounds)), key=per_fetch.__getitem__)[len(rounds) // 2]
-        user, system = (part / args.n * 1000 for part in rounds[middle])
-        print(f"CPU per fetch, {args.n} fetches x {args.repeat} rounds, {args.threads} threads"
-              f" ({args.mode}{', conditional' if args.conditional else ''}): "
-              f"median {per_fetch[middle]:.3f} ms (user {user:.3f}, system {system:.3f}; "
-              f"rounds: {', '.join(f'{r:.3f}' for r in per_fetch)})")
-    finally:
-        stop.set()
-        server.join(5)
+    with tempfile.TemporaryDirectory() as folder:
+        certificate = make_certificate(Path(folder)) if args.tls else None
+        ca_certs = None
+        if certificate:
+            bundle = Path(folder) / "bundle.pem"
+            bundle.write_text(Path(requests.utils.DEFAULT_CA_BUNDLE_PATH).read_text()
+                              + certificate[0].read_text())
+            ca_certs = str(bundle)
+        ready, stop = multiprocessing.Queue(), multiprocessing.Event()
+        server = multiprocessing.Process(target=_serve, args=(args.mode, certificate, ready, stop),
+                                         daemon=True)
+        server.start()
+        try:
+            base = ready.get(timeout=30)
+            urls = [wikisite.url(base, 100_000 + i) for i in range(args.n)]
+            settings = Settings(fetch=FetchSettings(
+                concurrency=threads, per_host_concurrency=threads, per_host_delay=0,
+                allow_private_networks=True, respect_robots_txt=False))
+            etags = {} if args.conditional else None
+            with Fetcher(settings, ca_certs=ca_certs) as fetcher:
+                one_round(fetcher, urls[: min(50, args.n)], threads, etags)  # warm up
+                if args.conditional:
+                    one_round(fetcher, urls, threads, etags)
+                if args.profile:
+                    profile(fetcher, urls, etags, args.top)
+                    return
+                rounds = [one_round(fetcher, urls, threads, etags, args.new_connections)
+                          for _ in range(args.repeat)]
+        finally:
+            stop.set()
+            server.join(5)
+    per_fetch = [(user + system) / args.n * 1000 for user, system in rounds]
+    middle = sorted(range(len(rounds)), key=per_fetch.__getitem__)[len(rounds) // 2]
+    user, system = (part / args.n * 1000 for part in rounds[middle])
+    what = ", ".join(filter(None, [
+        args.mode, "conditional" if args.conditional else "", "HTTPS" if args.tls else "",
+        "a new connection each" if args.new_connections else ""]))
+    print(f"CPU per fetch, {args.n} fetches x {args.repeat} rounds, {threads} thread(s) ({what}): "
+          f"median {per_fetch[middle]:.3f} ms (user {user:.3f}, system {system:.3f}; "
+          f"rounds: {', '.join(f'{r:.3f}' for r in per_fetch)})")
 
 
 if __name__ == "__main__":
