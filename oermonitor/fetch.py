@@ -46,6 +46,7 @@ import http.cookiejar
 import logging
 import random
 import re
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -163,11 +164,14 @@ class Fetcher:
         pool = self.settings.concurrency + 4
         # One TLS context for the run: urllib3 would otherwise read the CA bundle again
         # for every new connection (some 20 ms of CPU each). Verification is the same:
-        # certificate and host name required, TLS 1.2 or later.
-        tls = create_urllib3_context()
-        tls.load_verify_locations(ca_certs or requests.utils.DEFAULT_CA_BUNDLE_PATH)
+        # certificate and host name required, TLS 1.2 or later. The bundle is read
+        # before the first HTTPS request (`_prepare`), not by a run without one.
+        self._tls = create_urllib3_context()
+        self._ca_certs = ca_certs or requests.utils.DEFAULT_CA_BUNDLE_PATH
+        self._tls_lock = threading.Lock()
+        self._tls_ready = False
         self.pools = PoolManager(num_pools=max(16, pool), maxsize=pool, block=False,
-                                 cert_reqs="CERT_REQUIRED", ssl_context=tls)
+                                 cert_reqs="CERT_REQUIRED", ssl_context=self._tls)
         self.pools.pool_classes_by_scheme = guard.pinned_pool_classes(self.resolver,
                                                                       self.watchdog)
         self.robots = (RobotsCache(self._fetch_robots, self.user_agent)
@@ -332,6 +336,11 @@ class Fetcher:
 
     def _prepare(self, url: str, headers: dict) -> tuple[str, dict]:
         """The URL to request and the headers to send, cookies and URL credentials added."""
+        if not self._tls_ready and url[:6].lower() == "https:":
+            with self._tls_lock:
+                if not self._tls_ready:
+                    self._tls.load_verify_locations(self._ca_certs)
+                    self._tls_ready = True
         extra = {}
         if self._has_cookies:
             request = urllib.request.Request(url, headers=headers)
