@@ -140,7 +140,8 @@ def main() -> None:
                 concurrency=threads, per_host_concurrency=threads, per_host_delay=0,
                 allow_private_networks=True, respect_robots_txt=False))
             etags = {} if args.conditional else None
-            with Fetcher(settings, ca_certs=ca_certs) as fetcher:
+            trust = {"ca_certs": ca_certs} if ca_certs else {}  # HTTP: any version of Fetcher
+            with Fetcher(settings, **trust) as fetcher:
                 one_round(fetcher, urls[: min(50, args.n)], threads, etags)  # warm up
                 if args.conditional:
                     one_round(fetcher, urls, threads, etags)

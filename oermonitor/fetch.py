@@ -319,7 +319,7 @@ class Fetcher:
                 return _TOO_LATE if timer.fired else _failure_from(exc, timeouts)
             try:
                 if "set-cookie" in response.headers:
-                    self._keep_cookies(url, response)
+                    self._keep_cookies(target, response)
                 if not 200 <= response.status < 300:
                     max_bytes = min(max_bytes, DRAIN_LIMIT)  # only the status matters
                 body, truncated = read_capped(response, max_bytes, deadline)
@@ -335,12 +335,17 @@ class Fetcher:
                          body, truncated, datetime.now(UTC))
 
     def _prepare(self, url: str, headers: dict) -> tuple[str, dict]:
-        """The URL to request and the headers to send, cookies and URL credentials added."""
+        """The URL to request and the headers to send (cookies, URL credentials added);
+        before the first HTTPS request, the CA bundle is read."""
         if not self._tls_ready and url[:6].lower() == "https:":
             with self._tls_lock:
                 if not self._tls_ready:
                     self._tls.load_verify_locations(self._ca_certs)
                     self._tls_ready = True
+        if not url.isascii():  # IDNA (UTS 46) and percent-encoding, as requests does
+            prepared = requests.PreparedRequest()
+            prepared.prepare_url(url, None)
+            url = prepared.url
         extra = {}
         if self._has_cookies:
             request = urllib.request.Request(url, headers=headers)
@@ -353,10 +358,6 @@ class Fetcher:
                 user, password = requests.utils.get_auth_from_url(url)
                 extra["Authorization"] = make_headers(
                     basic_auth=f"{user}:{password}")["authorization"]
-        if not url.isascii():  # IDNA (UTS 46) and percent-encoding, as requests does
-            prepared = requests.PreparedRequest()
-            prepared.prepare_url(url, None)
-            url = prepared.url
         return url, {**headers, **extra} if extra else headers
 
     def _keep_cookies(self, url: str, response) -> None:
