@@ -25,6 +25,16 @@ What it takes care of, per URL:
 
 A material is only called broken by the policy after repeated failures; the
 fetcher just reports what it saw this time.
+
+Requests go to urllib3's connection pools directly, not through a requests
+`Session`. A Session prepares, merges and wraps every request in layers of its
+own (environment settings, hooks, adapters, its own Response), which cost the
+run more CPU per page than the HTTP exchange itself and which a fetcher that
+follows redirects and retries itself does not need. What the Session gave that
+matters is kept: the same request headers, certifi's CA bundle, cookies a site
+sets kept for the run, credentials in a URL sent as Basic auth, non-ASCII URLs
+prepared by requests (IDNA, percent-encoding), and nothing taken from the
+environment (no proxies or netrc: connections go to the pinned addresses).
 """
 
 from __future__ import annotations
@@ -32,16 +42,30 @@ from __future__ import annotations
 import contextlib
 import email.message
 import email.utils
+import http.cookiejar
 import logging
 import random
+import re
+import threading
 import time
+import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
+from urllib3 import PoolManager, Timeout
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    DecodeError,
+    LocationValueError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.util import create_urllib3_context, make_headers
 
 from oermonitor import __version__, guard
 from oermonitor.models import FetchResult
@@ -56,6 +80,8 @@ PERMANENT_STATUSES = (301, 308)
 CHUNK = 64 * 1024
 DRAIN_LIMIT = 64 * 1024  # of a redirect or error body: enough to reuse the connection
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+# gzip, deflate (br, zstd when their decoders are installed): what urllib3 decodes
+ACCEPT_ENCODING = requests.utils.DEFAULT_ACCEPT_ENCODING
 TEXT_TYPES = ("application/xhtml+xml", "application/xml", "application/json",
               "application/ld+json", "application/javascript")
 # WHATWG: these labels mean windows-1252 on the web.
@@ -79,8 +105,9 @@ def user_agent(contact: str = "") -> str:
 
 
 class Session(requests.Session):
-    """For callers that follow redirects themselves, hop by hop: requests would still
-    read each Location for its own use, and fail on one that is not UTF-8."""
+    """A requests Session for callers that follow redirects themselves, hop by hop
+    (`edurep`): requests would still read each Location for its own use, and fail on
+    one that is not UTF-8."""
 
     def get_redirect_target(self, resp):
         return None
@@ -112,32 +139,46 @@ class _Response:
 
 
 class Fetcher:
-    """Fetches URLs for one run. Thread-safe; share one instance between workers."""
+    """Fetches URLs for one run. Thread-safe; share one instance between workers.
 
-    def __init__(self, settings: Settings, *, resolver: guard.Resolver | None = None):
+    `ca_certs` names a CA bundle to trust instead of certifi's (for a test's own
+    certificate).
+    """
+
+    def __init__(self, settings: Settings, *, resolver: guard.Resolver | None = None,
+                 ca_certs: str | None = None):
         self.settings = settings.fetch
         self.user_agent = user_agent(self.settings.contact)
         self.resolver = resolver or guard.Resolver(settings.allow_private_networks)
         self._random = random.Random()
-        self.session = Session()
-        self.session.trust_env = False  # no proxies/netrc from the environment: we pin addresses
-        self.session.headers.update({
+        self.headers = {  # in the order a requests Session sent them
             "User-Agent": self.user_agent,
+            "Accept-Encoding": ACCEPT_ENCODING,
             "Accept": ACCEPT,
+            "Connection": "keep-alive",
             "Accept-Language": "nl,en;q=0.8",
-        })
-        pool = self.settings.concurrency + 4
+        }
+        self.cookies = http.cookiejar.CookieJar()  # what sites set, for the run (thread-safe)
+        self._has_cookies = False
         self.watchdog = Watchdog()
-        adapter = guard.PinnedAdapter(self.resolver, self.watchdog,
-                                      pool_connections=max(16, pool), pool_maxsize=pool,
-                                      max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        pool = self.settings.concurrency + 4
+        # One TLS context for the run: urllib3 would otherwise read the CA bundle again
+        # for every new connection (some 20 ms of CPU each). Verification is the same:
+        # certificate and host name required, TLS 1.2 or later. The bundle is read
+        # before the first HTTPS request (`_prepare`), not by a run without one.
+        self._tls = create_urllib3_context()
+        self._ca_certs = ca_certs or requests.utils.DEFAULT_CA_BUNDLE_PATH
+        self._tls_lock = threading.Lock()
+        self._tls_ready = False
+        self.pools = PoolManager(num_pools=max(16, pool), maxsize=pool, block=False,
+                                 cert_reqs="CERT_REQUIRED", ssl_context=self._tls)
+        self.pools.pool_classes_by_scheme = guard.pinned_pool_classes(self.resolver,
+                                                                      self.watchdog)
         self.robots = (RobotsCache(self._fetch_robots, self.user_agent)
                        if self.settings.respect_robots_txt else None)
 
     def close(self) -> None:
-        self.session.close()
+        self.pools.clear()
         self.watchdog.close()
 
     def __enter__(self) -> Fetcher:
@@ -149,11 +190,13 @@ class Fetcher:
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
               timeout: float | None = None) -> FetchResult:
         """Fetch `url` now. `timeout` overrides the read timeout of the settings."""
-        headers = {}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
+        headers = self.headers
+        if etag or last_modified:
+            headers = dict(headers)
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
         read_timeout = timeout or self.settings.timeout
         started = time.monotonic()
         deadline = started + max(self.settings.total_timeout, read_timeout)
@@ -168,8 +211,8 @@ class Fetcher:
 
     def _fetch_robots(self, url: str) -> FetchResult:
         deadline = time.monotonic() + self.settings.total_timeout
-        return self._fetch(url, {}, self.settings.timeout, deadline, MAX_ROBOTS_BYTES,
-                           use_robots=False)
+        return self._fetch(url, self.headers, self.settings.timeout, deadline,
+                           MAX_ROBOTS_BYTES, use_robots=False)
 
     # -- one URL: hops -------------------------------------------------------------
 
@@ -264,26 +307,62 @@ class Fetcher:
             return _Failure("timeout", "no complete answer within the time limit per URL")
         timeouts = (min(self.settings.connect_timeout, read_timeout, remaining),
                     min(read_timeout, remaining))
+        target, headers = self._prepare(url, headers)
         # The deadline holds from connect to last byte: status line and headers too.
         with self.watchdog.deadline(deadline) as timer:
             try:
-                response = self.session.get(url, headers=headers, stream=True,
-                                            allow_redirects=False, timeout=timeouts)
-            except requests.RequestException as exc:
+                response = self.pools.urlopen(
+                    "GET", target, headers=headers, retries=False, redirect=False,
+                    preload_content=False, decode_content=False,
+                    timeout=Timeout(connect=timeouts[0], read=timeouts[1]))
+            except (Urllib3Error, OSError, ValueError) as exc:  # ValueError: a bad header
                 return _TOO_LATE if timer.fired else _failure_from(exc, timeouts)
-            if not 200 <= response.status_code < 300:
-                max_bytes = min(max_bytes, DRAIN_LIMIT)  # only the status matters
             try:
-                body, truncated = read_capped(response.raw, max_bytes, deadline)
-            except (requests.RequestException, Urllib3Error, OSError) as exc:
+                if "set-cookie" in response.headers:
+                    self._keep_cookies(target, response)
+                if not 200 <= response.status < 300:
+                    max_bytes = min(max_bytes, DRAIN_LIMIT)  # only the status matters
+                body, truncated = read_capped(response, max_bytes, deadline)
+            except (Urllib3Error, OSError) as exc:
                 return _TOO_LATE if timer.fired else _failure_from(exc, timeouts)
             finally:
-                response.close()
+                response.close()  # a connection with unread data left is closed here,
+                response.release_conn()  # one read to the end goes back to its pool
             if timer.fired:  # cut short: what was read is not the whole answer
                 return _TOO_LATE
-        return _Response(url, response.status_code,
-                         {k.lower(): v for k, v in response.headers.items()},
+        return _Response(url, response.status,
+                         {k.lower(): v for k, v in response.headers.itermerged()},
                          body, truncated, datetime.now(UTC))
+
+    def _prepare(self, url: str, headers: dict) -> tuple[str, dict]:
+        """The URL to request and the headers to send (cookies, URL credentials added);
+        before the first HTTPS request, the CA bundle is read."""
+        if not self._tls_ready and url[:6].lower() == "https:":
+            with self._tls_lock:
+                if not self._tls_ready:
+                    self._tls.load_verify_locations(self._ca_certs)
+                    self._tls_ready = True
+        if not url.isascii():  # IDNA (UTS 46) and percent-encoding, as requests does
+            prepared = requests.PreparedRequest()
+            prepared.prepare_url(url, None)
+            url = prepared.url
+        extra = {}
+        if self._has_cookies:
+            request = urllib.request.Request(url, headers=headers)
+            self.cookies.add_cookie_header(request)
+            if request.has_header("Cookie"):
+                extra["Cookie"] = request.get_header("Cookie")
+        if "@" in url:
+            parts = urlsplit(url)
+            if parts.username is not None or parts.password is not None:
+                user, password = requests.utils.get_auth_from_url(url)
+                extra["Authorization"] = make_headers(
+                    basic_auth=f"{user}:{password}")["authorization"]
+        return url, {**headers, **extra} if extra else headers
+
+    def _keep_cookies(self, url: str, response) -> None:
+        self.cookies.extract_cookies(response, urllib.request.Request(url))
+        self._has_cookies = True
 
     # -- the final response ----------------------------------------------------------
 
@@ -393,27 +472,26 @@ def read_capped(raw, max_bytes: int, deadline: float) -> tuple[bytes, bool]:
 
 
 def _failure_from(exc: Exception, timeouts: tuple[float, float]) -> _Failure:
-    if isinstance(exc, requests.ConnectTimeout):
+    if isinstance(exc, ConnectTimeoutError) and not isinstance(exc, NewConnectionError):
         return _Failure("timeout", f"no connection within {timeouts[0]:g} s", retryable=True)
-    if isinstance(exc, requests.Timeout | ReadTimeoutError) or "timed out" in str(exc):
+    if isinstance(exc, ReadTimeoutError | TimeoutError) or "timed out" in str(exc):
         return _Failure("timeout", f"no answer within {timeouts[1]:g} s", retryable=True)
-    if isinstance(exc, requests.exceptions.SSLError | SSLError):
+    if isinstance(exc, SSLError):
         return _Failure("unreachable", f"TLS: {_reason(exc)}")
-    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema |
-                  requests.exceptions.MissingSchema):
+    if isinstance(exc, LocationValueError):
         return _Failure("invalid_url", str(exc))
     text = str(exc)
     if "refused" in text.lower():
         return _Failure("unreachable", "connection refused")
-    if isinstance(exc, requests.exceptions.ContentDecodingError | DecodeError):
+    if isinstance(exc, DecodeError):
         return _Failure("error", f"body could not be decoded: {_reason(exc)}")
-    if isinstance(exc, requests.ConnectionError | ProtocolError | ConnectionError):
+    if isinstance(exc, NewConnectionError | ProtocolError | ConnectionError):
         return _Failure("unreachable", f"connection broken: {_reason(exc)}", retryable=True)
     return _Failure("error", _reason(exc))
 
 
 def _reason(exc: Exception) -> str:
-    """The innermost useful message of a wrapped requests/urllib3 exception."""
+    """The innermost useful message of a wrapped urllib3 exception."""
     while exc.args and isinstance(exc.args[0], Exception):
         exc = exc.args[0]
     inner = getattr(exc, "reason", None)
@@ -427,14 +505,39 @@ def _all_permanent(hops: list[tuple[str, int]]) -> bool:
 
 
 def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
-    """(media type, charset) from a Content-Type header; (None, None) without one."""
+    """(media type, charset) from a Content-Type header; (None, None) without one.
+
+    The usual shapes (``text/html``, ``text/html; charset=utf-8``, parameters as
+    tokens or simple quoted strings) are read here; anything else is read as the
+    email package reads a MIME header, which is what the result matches.
+    """
     if not value or not value.strip():
         return None, None
-    message = email.message.Message()
-    message["content-type"] = value
-    charset = message.get_param("charset")
+    simple = _SIMPLE_CONTENT_TYPE.fullmatch(value)
+    if simple:
+        charset = None
+        for name, param in _SIMPLE_PARAM.findall(simple.group(2)):
+            if name.lower() == "charset":
+                charset = param[1:-1] if param.startswith('"') else param
+                break
+        media_type = simple.group(1).lower()
+    else:
+        message = email.message.Message()
+        message["content-type"] = value
+        try:
+            charset = message.get_param("charset")
+        except TypeError:  # numbered and unnumbered RFC 2231 parts of one name
+            charset = None
+        media_type = message.get_content_type()
     charset = charset.strip().strip("'\"").lower() if isinstance(charset, str) else None
-    return message.get_content_type(), charset or None
+    return media_type, charset or None
+
+
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # RFC 9110 token
+_SIMPLE_PARAM_TEXT = rf"""[ \t]*([0-9A-Za-z_-]+)[ \t]*=[ \t]*({_TOKEN}|"[^"\\;]*")[ \t]*"""
+_SIMPLE_PARAM = re.compile(";" + _SIMPLE_PARAM_TEXT)
+_SIMPLE_CONTENT_TYPE = re.compile(
+    rf"[ \t]*({_TOKEN}/{_TOKEN})[ \t]*((?:;{_SIMPLE_PARAM_TEXT})*)(?:;[ \t]*)?")
 
 
 def is_textual(media_type: str | None, body: bytes) -> bool:

@@ -5,8 +5,9 @@ A registered URL (or a redirect) could point at ``http://127.0.0.1/admin``,
 networks are allowed, such a host is refused before anything is sent.
 
 A host is resolved once per `Resolver` (one per run) and the connection is then
-made to exactly the addresses that were checked (`PinnedAdapter`), so a DNS
-answer that changes between the check and the connection cannot slip through.
+made to exactly the addresses that were checked (`pinned_pool_classes` for
+urllib3, `PinnedAdapter` for requests), so a DNS answer that changes between
+the check and the connection cannot slip through.
 Numeric spellings such as ``2130706433`` or ``0x7f000001`` are resolved by the
 system resolver to the address they mean, and checked as such.
 """
@@ -195,18 +196,24 @@ class _PinnedMixin(_Connection):
         return super().getresponse()
 
 
+def pinned_pool_classes(resolver: Resolver, watchdog=None) -> dict[str, type[HTTPConnectionPool]]:
+    """urllib3 pool classes, by scheme, whose connections go only to addresses `resolver`
+    approved (for a `PoolManager`'s ``pool_classes_by_scheme``)."""
+    extra = {"resolver": resolver, "watchdog": watchdog}
+    connection = type("PinnedHTTPConnection", (_PinnedMixin, HTTPConnection), extra)
+    tls_connection = type("PinnedHTTPSConnection", (_PinnedMixin, HTTPSConnection), extra)
+    return {
+        "http": type("PinnedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": connection}),
+        "https": type("PinnedHTTPSPool", (HTTPSConnectionPool,),
+                      {"ConnectionCls": tls_connection}),
+    }
+
+
 class PinnedAdapter(HTTPAdapter):
     """A requests adapter whose connections go only to addresses `resolver` approved."""
 
     def __init__(self, resolver: Resolver, watchdog=None, **kwargs):
-        extra = {"resolver": resolver, "watchdog": watchdog}
-        connection = type("PinnedHTTPConnection", (_PinnedMixin, HTTPConnection), extra)
-        tls_connection = type("PinnedHTTPSConnection", (_PinnedMixin, HTTPSConnection), extra)
-        self._pool_classes = {
-            "http": type("PinnedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": connection}),
-            "https": type("PinnedHTTPSPool", (HTTPSConnectionPool,),
-                          {"ConnectionCls": tls_connection}),
-        }
+        self._pool_classes = pinned_pool_classes(resolver, watchdog)
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args, **kwargs):

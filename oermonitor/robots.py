@@ -38,6 +38,9 @@ class Verdict:
     reason: str | None = None
 
 
+ALLOWED = Verdict(True)
+
+
 class Rules:
     """The rules of one robots.txt."""
 
@@ -82,12 +85,15 @@ class RobotsCache:
         if isinstance(rules, Verdict):
             return rules
         if rules.can_fetch(self.token, url):
-            return Verdict(True)
+            return ALLOWED
         return Verdict(False, "blocked_by_robots", f"robots.txt disallows {urlsplit(url).path or '/'}")
 
     def rules_for(self, url: str) -> Rules | Verdict:
         """The rules (or blanket verdict) of the origin of `url`, fetched on first use."""
         location = robots_url(url)
+        rules = self._rules.get(location)  # a known origin: no locks
+        if rules is not None:
+            return rules
         with self._lock:
             lock = self._locks.setdefault(location, threading.Lock())
         with lock:
@@ -108,7 +114,7 @@ def interpret(result: FetchResult) -> Rules | Verdict:
             text = text.rsplit("\n", 1)[0]
         return parse(text)
     if status is not None and (300 <= status < 500):
-        return Verdict(True)  # unavailable (incl. redirects we stopped following): allow all
+        return ALLOWED  # unavailable (incl. redirects we stopped following): allow all
     if status is not None:
         return Verdict(False, "server_error",
                        f"robots.txt answered HTTP {status}; the site counts as unavailable")

@@ -1,12 +1,19 @@
 """The fetcher against real loopback HTTP servers: statuses, retries, redirects, 304, charsets."""
 
+import socket
 import threading
 import time
 
 import pytest
 
 from oermonitor import __version__
-from oermonitor.fetch import classify, is_sign_in_url, retry_after, user_agent
+from oermonitor.fetch import (
+    classify,
+    is_sign_in_url,
+    parse_content_type,
+    retry_after,
+    user_agent,
+)
 from tests.support import free_port, make_fetcher
 
 
@@ -155,6 +162,26 @@ def test_closed_port_is_unreachable_quickly(fetcher):
     assert result.error == "connection refused"
     assert result.status_code is None
     assert time.monotonic() - started < 1.0
+
+
+def test_port_that_accepts_no_connection_is_a_connect_timeout():
+    """A listener whose accept queue is full drops further connection attempts."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        waiting = [socket.socket() for _ in range(4)]  # never accepted: the queue fills
+        for client in waiting:
+            client.setblocking(False)
+            client.connect_ex(listener.getsockname())
+        try:
+            with make_fetcher(connect_timeout=0.3, max_tries=2) as fetcher:
+                result = fetcher.fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/")
+        finally:
+            for client in waiting:
+                client.close()
+    assert result.availability == "timeout"
+    assert result.error == "no connection within 0.3 s"
+    assert result.tries == 2  # worth another try
 
 
 def test_server_that_does_not_answer_times_out(server):
@@ -334,6 +361,35 @@ def test_charsets(server, fetcher, body, content_type, expected):
     result = fetcher.fetch(url)
     assert expected in result.text
     assert "\ufeff" not in result.text
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, (None, None)),
+    ("  ", (None, None)),
+    ("text/html", ("text/html", None)),
+    ("Text/HTML; Charset=UTF-8", ("text/html", "utf-8")),
+    ("text/html;charset=utf-8;", ("text/html", "utf-8")),
+    (' application/xhtml+xml ; charset = "ISO-8859-1" ', ("application/xhtml+xml", "iso-8859-1")),
+    ("text/html; charset='utf-8'", ("text/html", "utf-8")),
+    ("text/html; q=1; charset=latin1; charset=utf-8", ("text/html", "latin1")),
+    ('text/html; charset=""', ("text/html", None)),
+    # odd shapes, read as the email package reads a MIME header
+    ("html", ("text/plain", None)),
+    ("charset=utf-8", ("text/plain", "utf-8")),
+    ("text/html; charset=\"utf-8\"; x=\"a;b\"", ("text/html", "utf-8")),
+    ('text/html; x="a;b"; charset=koi8-r', ("text/html", "koi8-r")),
+    ("text/html; charset*=utf-8''iso-8859-1", ("text/html", None)),
+    ("text/html;\tcharset=\u00a0utf-8", ("text/html", "utf-8")),
+    ("text/html; charset*0*='; charset*=x", ("text/html", None)),  # the email package fails
+])
+def test_content_type_parameters(value, expected):
+    assert parse_content_type(value) == expected
+
+
+def test_unreadable_content_type_parameters_do_not_fail_the_fetch(server, fetcher):
+    url = server.route("/p", "<p>hallo</p>", content_type="text/html; charset*0*='; charset*=x")
+    result = fetcher.fetch(url)
+    assert result.availability == "ok" and result.text == "<p>hallo</p>"
 
 
 def test_html_without_content_type_is_read_as_html(server, fetcher):

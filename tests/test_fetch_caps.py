@@ -4,6 +4,7 @@ import gzip
 import time
 import tracemalloc
 
+import bs4.dammit  # noqa: F401 - decode() imports it on first use: not part of what is measured
 import pytest
 
 from tests.support import make_fetcher

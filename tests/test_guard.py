@@ -143,6 +143,18 @@ def test_unknown_host_is_unreachable():
     assert result.error == "DNS: does-not-exist.example: Name or service not known"
 
 
+def test_non_ascii_host_is_checked_and_sent_in_its_idna_form(server):
+    port = server.server_address[1]
+    server.route("/les", "<p>boeken</p>")
+    internet = FakeInternet({"bücher.example": ["127.0.0.1"],
+                             "xn--bcher-kva.example": ["127.0.0.1"]})
+    with Fetcher(settings(), resolver=internet) as fetcher:
+        result = fetcher.fetch(f"http://Bücher.example:{port}/les")
+    assert result.availability == "ok" and "boeken" in result.text
+    assert server.requests[-1].headers["host"] == f"xn--bcher-kva.example:{port}"
+    assert set(internet.lookups) == {"bücher.example", "xn--bcher-kva.example"}
+
+
 @pytest.fixture
 def tls_server(server, tmp_path):
     """The loopback server speaking TLS with a self-signed certificate for
@@ -162,7 +174,7 @@ def test_tls_uses_the_host_name_while_connecting_to_the_pinned_address(tls_serve
                              "andere.example": ["127.0.0.1"]})
     with Fetcher(settings(), resolver=internet) as fetcher:
         untrusted = fetcher.fetch(f"https://maken.wikiwijs.example:{port}/les")
-        fetcher.session.verify = tls_server.cert  # trust the test certificate
+    with Fetcher(settings(), resolver=internet, ca_certs=tls_server.cert) as fetcher:
         trusted = fetcher.fetch(f"https://maken.wikiwijs.example:{port}/les")
         wrong_name = fetcher.fetch(f"https://andere.example:{port}/les")
     assert untrusted.availability == "unreachable"
