@@ -13,20 +13,21 @@ MB = 1_000_000
 
 
 def measured(fetcher, url):
-    """(result, seconds, peak bytes allocated while fetching)."""
+    """(result, peak bytes allocated while fetching)."""
     tracemalloc.start()
-    started = time.monotonic()
     try:
-        result = fetcher.fetch(url)
-        return result, time.monotonic() - started, tracemalloc.get_traced_memory()[1]
+        return fetcher.fetch(url), tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
 
 
 def write_until_closed(req, chunks):
+    """Write `chunks` until the client hangs up; `req.server.written` counts the bytes."""
+    req.server.written = 0
     try:
         for chunk in chunks:
             req.wfile.write(chunk)
+            req.server.written += len(chunk)
     except OSError:  # the client hung up, as it should
         pass
 
@@ -64,11 +65,11 @@ def bomb() -> bytes:
 def test_50_mb_page_stops_at_the_cap(server):
     url = server.route("/big", handler=huge_page)
     with make_fetcher() as fetcher:  # default cap: 5 MB
-        result, took, peak = measured(fetcher, url)
+        result, peak = measured(fetcher, url)
     assert result.availability == "ok"
     assert result.truncated
     assert len(result.body) == 5 * MB
-    assert took < 3
+    assert server.written < 25 * MB  # hung up: the rest was never sent
     assert peak < 30 * MB  # body, its text, and little else: never the 50 MB
 
 
@@ -82,20 +83,18 @@ def test_gzip_bomb_stops_at_the_decoded_cap(server, bomb):
         write_until_closed(req, [bomb])
     url = server.route("/bomb", handler=serve_bomb)
     with make_fetcher(max_bytes=MB) as fetcher:
-        result, took, peak = measured(fetcher, url)
+        result, peak = measured(fetcher, url)
     assert len(bomb) < MB  # small on the wire ...
     assert result.truncated and len(result.body) == MB  # ... capped after decoding
-    assert took < 2
     assert peak < 8 * MB
 
 
 def test_endless_stream_stops_at_the_cap(server):
     url = server.route("/stream", handler=endless_chunked)
     with make_fetcher(max_bytes=2 * MB) as fetcher:
-        result, took, peak = measured(fetcher, url)
+        result, peak = measured(fetcher, url)
     assert result.availability == "ok" and result.truncated
     assert len(result.body) == 2 * MB
-    assert took < 2
     assert peak < 15 * MB
 
 
@@ -117,7 +116,7 @@ def test_trickling_stream_hits_the_deadline(server):
         result = fetcher.fetch(url)
         took = time.monotonic() - started
     assert result.availability == "timeout"
-    assert took < 2.5
+    assert took < 10  # the 1 s deadline held; without it the stream never ends
 
 
 def test_connection_is_reused_after_a_complete_body(server):
@@ -145,10 +144,10 @@ def test_kept_alive_requests_do_not_wait_for_delayed_acks(server):
     with make_fetcher() as fetcher:
         fetcher.fetch(url)
         started = time.monotonic()
-        for _ in range(20):
+        for _ in range(100):
             assert fetcher.fetch(url).availability == "ok"
         took = time.monotonic() - started
-    assert took < 0.5
+    assert took < 2  # waiting for delayed ACKs: 100 x 40 ms = 4 s at least
 
 
 def test_cut_multibyte_character_does_not_spoil_decoding(server):
