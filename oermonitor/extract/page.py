@@ -55,8 +55,14 @@ _local = threading.local()
 # Text nodes as lxml smart strings (`getparent()`, `is_text`, `is_tail`). Filtering
 # them in Python is several times cheaper than an XPath predicate.
 _TEXTS = etree.XPath("//text()")
+# Counting the nodes before and after <body> walks the head and the tail only;
+# counting those within would walk the whole body once more.
 _TEXTS_BEFORE = etree.XPath("count(preceding::text())")
-_TEXTS_WITHIN = etree.XPath("count(.//text())")
+_TEXTS_AFTER = etree.XPath("count(following::text())")
+# Text inside these is never text the reader sees.
+INVISIBLE = frozenset({"script", "style", "noscript", "template"})
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_SEPARATOR = "\x00"  # between text nodes in a joined text: no text node holds one
 
 
 def _parser() -> lxml.html.HTMLParser:
@@ -85,7 +91,10 @@ class Page:
     root: etree._Element
     headers: dict[str, str] = field(default_factory=dict)
     _texts: list | None = field(default=None, init=False, repr=False, compare=False)
+    _visible: list | None = field(default=None, init=False, repr=False, compare=False)
+    _searches: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _own: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    _before: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def parse(cls, text: str | None, url: str, headers: dict[str, str] | None = None) -> Page:
@@ -101,11 +110,11 @@ class Page:
 
     @property
     def head(self) -> etree._Element | None:
-        return self.root.find("head")
+        return next(self.root.iterchildren("head"), None)
 
     @property
     def body(self) -> etree._Element | None:
-        return self.root.find("body")
+        return next(self.root.iterchildren("body"), None)
 
     @property
     def texts(self) -> list:
@@ -120,8 +129,78 @@ class Page:
         body = self.body
         if body is None:
             return []
-        start = int(_TEXTS_BEFORE(body))
-        return self.texts[start:start + int(_TEXTS_WITHIN(body))]
+        texts = self.texts
+        return texts[int(_TEXTS_BEFORE(body)):len(texts) - int(_TEXTS_AFTER(body))]
+
+    def visible_texts(self) -> list:
+        """The body's visible text nodes in document order, read once (platform
+        and date reading both walk them). A tail's parent is the element it
+        follows: only a script's own text is invisible, the text after </script>
+        is not."""
+        if self._visible is None:
+            self._visible = [text for text in self.body_texts()
+                             if not (text.is_text and text.getparent().tag in INVISIBLE)]
+        return self._visible
+
+    def holding(self, words: tuple[str, ...], *, visible: bool = False,
+                word_start: bool = False) -> list[int]:
+        """Indexes (ascending) of the text nodes that hold one of `words` (lower
+        case), in `visible_texts()` or else in `texts`; with `word_start` only
+        where the word starts a word ("cc", not "succes").
+
+        Extractors look for a few words to find the few nodes worth a regex. The
+        nodes are joined and lower-cased once per page and searched with
+        `str.find`: far cheaper than a test (or a regex) per node.
+        """
+        key = "visible" if visible else "all"
+        joined = self._searches.get(key)
+        if joined is None:
+            nodes = self.visible_texts() if visible else self.texts
+            joined = self._searches[key] = _SEPARATOR.join(nodes).lower()
+        positions = []
+        for word in words:
+            at = joined.find(word)
+            while at != -1:
+                if not word_start or at == 0 or not joined[at - 1].isalnum():
+                    positions.append(at)
+                at = joined.find(word, at + len(word))
+        indexes: list[int] = []
+        index, counted_to = 0, 0
+        for at in sorted(positions):
+            index += joined.count(_SEPARATOR, counted_to, at)
+            counted_to = at
+            if not indexes or indexes[-1] != index:
+                indexes.append(index)
+        return indexes
+
+    def heading_before(self, element: etree._Element) -> etree._Element | None:
+        """The nearest h1-h6 before `element` that does not hold it (XPath's
+        `preceding::*[self::h1 or ...][1]`), or None.
+
+        Walks back over previous siblings (each searched for its last heading)
+        and up to the parent, and remembers the answer for every element it
+        passed: the answers for many elements of one page cost one walk over
+        the page, not one walk each.
+        """
+        passed = []
+        node, found = element, None
+        while node is not None:
+            if node in self._before:
+                found = self._before[node]
+                break
+            passed.append(node)
+            previous = node.getprevious()
+            if previous is None:
+                node = node.getparent()
+                continue
+            headings = list(previous.iter(HEADINGS))
+            if headings:
+                found = headings[-1]  # the last one is the nearest
+                break
+            node = previous
+        for node in passed:
+            self._before[node] = found
+        return found
 
     @property
     def own(self) -> etree._Element | None:
