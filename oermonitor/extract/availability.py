@@ -16,9 +16,8 @@ told apart from real lessons that merely mention them:
 
 from __future__ import annotations
 
+import itertools
 import re
-
-from lxml import etree
 
 from oermonitor.extract.page import Page
 from oermonitor.models import SERVED, FetchResult
@@ -37,10 +36,7 @@ SHORT_PHRASE_WORDS = 8  # a not-found title is a short phrase, not a sentence ab
 LITTLE_ELSE_WORDS = 250  # material text around a not-found message or a sign-in form
 SIGN_IN_PAGE_WORDS = 1000  # a page headed "Inloggen" may carry some more text
 NOT_TEXT = ("script", "style", "noscript", "template")
-_TITLE_AND_H1 = etree.XPath("//title|//h1")
-_FIRST_H2 = etree.XPath("(//h2)[1]")
-_PASSWORDS = etree.XPath("//input[translate(@type, 'PASWORD', 'pasword')='password']")
-_FORM = etree.XPath("ancestor::form[1]")
+_LOWER_PASSWORD = str.maketrans("PASWORD", "pasword")  # type="PassWord" is one too
 
 
 def refine(result: FetchResult, page: Page) -> tuple[str, str | None]:
@@ -62,9 +58,9 @@ def refine(result: FetchResult, page: Page) -> tuple[str, str | None]:
 
 def _headings(page: Page) -> list[str]:
     """The page title and its main headings (h1, else the first h2)."""
-    found = _TITLE_AND_H1(page.root)
+    found = list(page.root.iter("title", "h1"))
     if not any(el.tag == "h1" for el in found):
-        found += _FIRST_H2(page.root)
+        found += list(itertools.islice(page.root.iter("h2"), 1))
     texts = (" ".join(el.text_content().split()) for el in found)
     return [text for text in texts if text]
 
@@ -80,11 +76,12 @@ def _says_not_found(heading: str) -> bool:
 
 def _password_form(page: Page):
     """The form (or, without one, the input) asking for a password in the material part."""
-    for field in _PASSWORDS(page.root):
+    for field in page.root.iter("input"):
+        if (field.get("type") or "").translate(_LOWER_PASSWORD) != "password":
+            continue
         if page.zone(field) == "site":
             continue
-        forms = _FORM(field)
-        return forms[0] if forms else field
+        return next(field.iterancestors("form"), field)
     return None
 
 

@@ -215,8 +215,8 @@ def _is_signal(element, tag: str) -> bool:
             get("name") is not None or get("property") is not None
             or get("itemprop") is not None)
     if tag == "img":
-        sources = " ".join(get(attr) or "" for attr in _BUTTON_ATTRS)
-        return "creativecommons" in sources or "licensebuttons" in sources
+        return any("creativecommons" in source or "licensebuttons" in source
+                   for source in map(get, _BUTTON_ATTRS) if source)
     return get("type") == "application/ld+json"
 
 
@@ -259,8 +259,9 @@ def _add_anchor(reader: _Reader, element) -> None:
             return
         line, start, end = _line_of(element)
         block = _block_of(element)
-        if (element.find(".//img") is None and not _is_grant(line, start, end)
-                and not (block is not None and _is_licence_field(block))):
+        if (next(element.iter("img"), None) is None
+                and not (block is not None and _is_licence_field(block))
+                and not _is_grant(line, start, end)):
             return  # a link in running text: a mention, not this page's licence
         reader.add(element, "link", href, licence_id, _scope(zone, line))
 
@@ -383,7 +384,7 @@ def _add_text(reader: _Reader) -> None:
             start, end = hit.start - line_start, hit.end - line_start
             if zone == "material" and _CREDIT.search(line[:start]):
                 continue  # "Foto: Jane (CC BY-NC)": the photo's licence
-            if not (_is_grant(line, start, end) or _is_licence_field(block)):
+            if not (_is_licence_field(block) or _is_grant(line, start, end)):
                 continue  # named in running text: a mention, not a grant
             reader.add(block, "text", hit.text, hit.id, _scope(zone, line))
 

@@ -55,13 +55,14 @@ _local = threading.local()
 # Text nodes as lxml smart strings (`getparent()`, `is_text`, `is_tail`). Filtering
 # them in Python is several times cheaper than an XPath predicate.
 _TEXTS = etree.XPath("//text()")
-# Counting the nodes before and after <body> walks the head and the tail only;
-# counting those within would walk the whole body once more.
+# Counting the nodes before and after an element walks what lies around it only
+# (for <body>: the head); counting those within would walk the element once more.
 _TEXTS_BEFORE = etree.XPath("count(preceding::text())")
 _TEXTS_AFTER = etree.XPath("count(following::text())")
 # Text inside these is never text the reader sees.
 INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_FEW_INVISIBLE = 20
 _SEPARATOR = "\x00"  # between text nodes in a joined text: no text node holds one
 
 
@@ -127,20 +128,38 @@ class Page:
     def body_texts(self) -> list:
         """The text nodes inside <body> (not its tail): one run of `texts`."""
         body = self.body
-        if body is None:
-            return []
+        return self.texts_within(body) if body is not None else []
+
+    def texts_within(self, element: etree._Element) -> list:
+        """The text nodes inside `element` (not its tail): one run of `texts`."""
         texts = self.texts
-        return texts[int(_TEXTS_BEFORE(body)):len(texts) - int(_TEXTS_AFTER(body))]
+        return texts[int(_TEXTS_BEFORE(element)):len(texts) - int(_TEXTS_AFTER(element))]
 
     def visible_texts(self) -> list:
         """The body's visible text nodes in document order, read once (platform
-        and date reading both walk them). A tail's parent is the element it
-        follows: only a script's own text is invisible, the text after </script>
-        is not."""
+        and date reading both walk them): without the own text of a script,
+        style, noscript or template (the text after </script> is visible)."""
         if self._visible is None:
-            self._visible = [text for text in self.body_texts()
-                             if not (text.is_text and text.getparent().tag in INVISIBLE)]
+            body = self.body
+            self._visible = self._visible_in(body) if body is not None else []
         return self._visible
+
+    def _visible_in(self, body: etree._Element) -> list:
+        # An invisible element holds one own text node, the first inside it: where
+        # it stands is the count of text nodes before the element. For the few such
+        # elements of most bodies, cutting those out is cheaper than asking every
+        # text node for its parent.
+        texts = self.body_texts()
+        hidden = [element for element in body.iter(INVISIBLE) if element.text is not None]
+        if len(hidden) > _FEW_INVISIBLE:
+            return [text for text in texts
+                    if not (text.is_text and text.getparent().tag in INVISIBLE)]
+        start = len(self.texts) - len(texts) - int(_TEXTS_AFTER(body))
+        visible, kept_from = [], 0
+        for at in sorted(int(_TEXTS_BEFORE(element)) - start for element in hidden):
+            visible += texts[kept_from:at]
+            kept_from = at + 1
+        return visible + texts[kept_from:]
 
     def holding(self, words: tuple[str, ...], *, visible: bool = False,
                 word_start: bool = False) -> list[int]:
