@@ -405,3 +405,16 @@ def test_signal_elements_are_those_the_signal_xpath_selects():
                 if licence._is_signal(element, element.tag)]
     assert selected == page.root.xpath(_SIGNALS_XPATH)
     assert len(selected) > 20
+
+
+def test_squash_turns_every_whitespace_run_into_one_space():
+    import itertools
+    import re
+
+    from oermonitor.extract.licence import _squash
+
+    for size in range(6):
+        for chars in itertools.product(("a", " ", "\n", "\xa0", "\u2003", "\t", "\x1c"),
+                                       repeat=size):
+            text = "".join(chars)
+            assert _squash(text) == re.sub(r"\s+", " ", text), repr(text)

@@ -139,13 +139,13 @@ def _is_token(word: str) -> bool:
 
 def _target(element) -> str | None:
     """'img src alt' / 'a href': what the element points at, without query or fragment."""
-    url = (element.get("href") if element.tag == "a"
-           else element.get("src") or element.get("data")) or ""
-    alt = element.get("alt") if element.tag == "img" else None
-    url = _bare_url(url)
+    tag = element.tag
+    url = _bare_url((element.get("href") if tag == "a"
+                     else element.get("src") or element.get("data")) or "")
+    alt = element.get("alt") if tag == "img" else None
     if not url and not alt:
         return None
-    return " ".join(filter(None, (element.tag, url, alt)))
+    return " ".join(filter(None, (tag, url, alt)))
 
 
 def _bare_url(url: str) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import lxml.html
 from lxml import etree
@@ -109,11 +109,11 @@ class Page:
                                                  parser=_parser())
         return cls(url=url, root=root, headers=headers or {})
 
-    @property
+    @cached_property
     def head(self) -> etree._Element | None:
         return next(self.root.iterchildren("head"), None)
 
-    @property
+    @cached_property
     def body(self) -> etree._Element | None:
         return next(self.root.iterchildren("body"), None)
 
