@@ -220,8 +220,9 @@ def _is_signal(element, tag: str) -> bool:
 
 
 def _links_cc(href: str) -> bool:
-    """Whether an href names creativecommons.org, upper case as the spec's XPath
-    reads it (`_LOWER_CC`). The cheap lower() rules out nearly every link first."""
+    """Whether an href names creativecommons.org with only the letters of
+    `_LOWER_CC` lowered, as the signal XPath always read it. The cheap lower()
+    rules out nearly every link first."""
     return "creativecommons.org" in href.lower() and "creativecommons.org" in href.translate(
         _LOWER_CC)
 

@@ -17,6 +17,11 @@ An element that holds the page's own content is a layout wrapper, never chrome
 or a component, whatever its class says (`content-sidebar-wrap`,
 `navigation-container` around the whole page); class tokens that merely state a
 layout (`has-sidebar`, `no-sidebar`) mark nothing.
+
+The page's text nodes are read once and shared (`texts`, `visible_texts`), and
+so are the searches over them (`holding`) and the section heading before an
+element (`heading_before`): every extractor reads the same page, and each of
+these is a walk over all of it.
 """
 
 from __future__ import annotations

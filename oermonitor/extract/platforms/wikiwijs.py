@@ -24,7 +24,9 @@ SITE_NAMES = ("Wikiwijs Maken", "Wikiwijs", "Wikiwijs Arrangement")
 _DOMAIN = "wikiwijs.nl"
 # /171772/Slug, /171772, /arrangement/171772/export/imscp
 _ID_PATH = re.compile(r"^/(?:arrangement/)?(\d+)(?:/|$)")
-_COLOFON_WORDS = ("colofon", "over dit lesmateriaal")  # every heading holds one
+# Every heading holds one of these, lower-cased: parts without i, s or k, whose
+# other cases the regex (re.I) would also match, so the search misses no heading.
+_COLOFON_WORDS = ("colofon", "over d")
 _COLOFON_START = re.compile(r"\s*(?:colofon|over dit lesmateriaal)\s*(?::\s*)?$", re.I)
 _LABELS = re.compile(r"\s*(auteurs?|laatst gewijzigd|licentie|webadres)\b", re.I)
 # Read on whitespace-squashed text of a bounded window (`_colofon_title`): linear.
