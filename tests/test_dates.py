@@ -266,3 +266,28 @@ def test_header_used_for_a_page_that_declares_no_change_only_a_publication():
     assert declared("<p>Laatst gewijzigd: 3 maart 2021</p>", headers) == ("2021-03-03", "label")
     dynamic = {"last-modified": http(FETCHED), "date": http(FETCHED)}
     assert declared(html, dynamic) == ("2020-09-01", "label:published")
+
+
+def test_colofon_dates_read_directly_as_dateutil_reads_them():
+    """The direct reading of '21 mei 2017 om 13:06' gives what the full parser gives,
+    and leaves impossible dates (31 april, 24:00) to it."""
+    from dateutil import parser as dateparser
+
+    from oermonitor.extract.dates import _MONTHS_NL, DutchDates, _colofon_date
+
+    info = DutchDates(dayfirst=True)
+    read = 0
+    for month in _MONTHS_NL:
+        for day in (0, 1, 7, 9, 28, 29, 30, 31, 32):
+            for year in (1899, 1990, 2016, 2017, 2024):
+                for time in ("", " om 0:00", " om 13:06", " om 23:59", " om 24:00",
+                             " om 9:60"):
+                    text = f"{day} {month} {year}{time}"
+                    direct = _colofon_date(text)
+                    if direct is None:
+                        continue
+                    read += 1
+                    assert direct == dateparser.parse(text, parserinfo=info, dayfirst=True,
+                                                      default=datetime(1, 1, 1)), text
+                    assert dates.parse_date(text) == direct
+    assert read > 1000

@@ -98,3 +98,31 @@ def test_bytes_hash():
     assert fingerprint.bytes_hash(b"%PDF-1.7 a") == fingerprint.bytes_hash(b"%PDF-1.7 a")
     assert fingerprint.bytes_hash(b"%PDF-1.7 a") != fingerprint.bytes_hash(b"%PDF-1.7 b")
     assert len(fingerprint.bytes_hash(b"")) == 64
+
+
+def _bare_url_as_parsed(url: str) -> str:
+    """What `_bare_url` must give: the URL as urlsplit reads it, query and fragment dropped."""
+    from contextlib import suppress
+    from urllib.parse import urlsplit
+
+    with suppress(ValueError):
+        url = urlsplit(url.strip())._replace(query="", fragment="").geturl().split(";", 1)[0]
+    return url
+
+
+_URL_STARTS = ("", "/", "//", "///", "https://", "http://", "HTTPS://", "ftp://", "mailto:",
+               "data:", "javascript:", " https://", "\thttps://", "x:")
+_URL_HOSTS = ("", "example.org", "EXAMPLE.org", "example.org:8080", "user@example.org",
+              "[::1]", "[bad", "exa mple.org", "münchen.de")
+_URL_PATHS = ("", "/", "/a/b.png", "a/b", "/a;x=1/b", "/a:b", "/a b", "/a\tb", "/a\\b",
+              "/a/../b", "/ä.png")
+_URL_ENDS = ("", "?q=1", "#frag", "?q#f", ";jsessionid=1", "?", "#", " ", "\n")
+
+
+@pytest.mark.parametrize("start", _URL_STARTS)
+def test_bare_url_is_the_url_as_urlsplit_reads_it(start):
+    for host in _URL_HOSTS:
+        for path in _URL_PATHS:
+            for end in _URL_ENDS:
+                url = start + host + path + end
+                assert fingerprint._bare_url(url) == _bare_url_as_parsed(url), url

@@ -355,3 +355,66 @@ def test_page_zones(marker, zone):
 def test_head_is_material():
     page = Page.parse(ZONES, "https://x.nl/")
     assert page.zone(page.head.find("meta")) == "material"
+
+
+def test_a_sources_list_full_of_licences_stays_the_sources_own():
+    """Hundreds of credited sources, each with its licence, under "Bronnen": they are
+    the sources' own, and the material's licence above them is the one reported."""
+    sources = "".join(f"<li>Werkblad {i} van Jan, CC BY-NC-SA 4.0 "
+                      f'<a href="https://creativecommons.org/licenses/by-nc/4.0/">licentie</a>'
+                      f"</li>" for i in range(400))
+    html = ("<html><body><main><h1>Breuken</h1><p>Dit lesmateriaal valt onder CC BY-SA 4.0.</p>"
+            f"<h2>Bronnen</h2><ul>{sources}</ul></main></body></html>")
+    result = detect(Page.parse(html, "https://les.example.nl/breuken"))
+    assert (result.id, result.scope, result.all_ids) == ("CC-BY-SA-4.0", "material",
+                                                         ["CC-BY-SA-4.0"])
+
+
+# The signal elements as one XPath (how they were first written down): the tag filter
+# plus `_is_signal` must select exactly these.
+_SIGNALS_XPATH = (
+    "//a[@href][@rel or @itemprop"
+    " or contains(translate(@href, 'CREATIVOMS', 'creativoms'), 'creativecommons.org')]"
+    " | //link[@href][@rel or @itemprop]"
+    " | //meta[@content][@name or @property or @itemprop]"
+    " | //img[contains(concat(@src, ' ', @data-src, ' ', @data-lazy-src), 'creativecommons')"
+    " or contains(concat(@src, ' ', @data-src, ' ', @data-lazy-src), 'licensebuttons')]"
+    " | //script[@type='application/ld+json']")
+
+
+def test_signal_elements_are_those_the_signal_xpath_selects():
+    from oermonitor.extract import licence
+
+    hrefs = ("https://creativecommons.org/licenses/by/4.0/", "HTTPS://CREATIVECOMMONS.ORG/x",
+             "https://CreativeCommons.org/x", "https://creativecommons.orG/x",
+             "https://creativecommoNs.org/x", "/over", "")
+    parts = [f'<a href="{h}">a</a><a href="{h}" rel="">b</a><a href="{h}" itemprop="x">c</a>'
+             for h in hrefs]
+    parts += ['<a rel="license">no href</a>', '<link href="/x" rel="license">',
+              '<link href="/x">', '<link rel="license">', '<meta content="CC BY" name="license">',
+              '<meta content="x" property="p">', '<meta content="x" itemprop="i">',
+              '<meta name="license">', '<meta content="x">',
+              '<img src="https://i.creativecommons.org/l/by/4.0/88x31.png">',
+              '<img data-src="https://licensebuttons.net/l/by/4.0/88x31.png">',
+              '<img data-lazy-src="//creativecommons.org/b.png">', '<img src="/cc-by.png">',
+              '<img src="CREATIVECOMMONS.png">', '<script type="application/ld+json">{}</script>',
+              '<script type="application/LD+json">{}</script>', '<script>x</script>']
+    page = Page.parse("<html><head></head><body>" + "".join(parts) + "</body></html>",
+                      "https://example.org/")
+    selected = [element for element in page.root.iter(licence._SIGNAL_TAGS)
+                if licence._is_signal(element, element.tag)]
+    assert selected == page.root.xpath(_SIGNALS_XPATH)
+    assert len(selected) > 20
+
+
+def test_squash_turns_every_whitespace_run_into_one_space():
+    import itertools
+    import re
+
+    from oermonitor.extract.licence import _squash
+
+    for size in range(6):
+        for chars in itertools.product(("a", " ", "\n", "\xa0", "\u2003", "\t", "\x1c"),
+                                       repeat=size):
+            text = "".join(chars)
+            assert _squash(text) == re.sub(r"\s+", " ", text), repr(text)

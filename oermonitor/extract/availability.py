@@ -16,6 +16,7 @@ told apart from real lessons that merely mention them:
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from oermonitor.extract.page import Page
@@ -35,6 +36,7 @@ SHORT_PHRASE_WORDS = 8  # a not-found title is a short phrase, not a sentence ab
 LITTLE_ELSE_WORDS = 250  # material text around a not-found message or a sign-in form
 SIGN_IN_PAGE_WORDS = 1000  # a page headed "Inloggen" may carry some more text
 NOT_TEXT = ("script", "style", "noscript", "template")
+_LOWER_PASSWORD = str.maketrans("PASWORD", "pasword")  # type="PassWord" is one too
 
 
 def refine(result: FetchResult, page: Page) -> tuple[str, str | None]:
@@ -56,9 +58,9 @@ def refine(result: FetchResult, page: Page) -> tuple[str, str | None]:
 
 def _headings(page: Page) -> list[str]:
     """The page title and its main headings (h1, else the first h2)."""
-    found = page.root.xpath("//title|//h1") or []
+    found = list(page.root.iter("title", "h1"))
     if not any(el.tag == "h1" for el in found):
-        found += page.root.xpath("(//h2)[1]")
+        found += list(itertools.islice(page.root.iter("h2"), 1))
     texts = (" ".join(el.text_content().split()) for el in found)
     return [text for text in texts if text]
 
@@ -74,11 +76,12 @@ def _says_not_found(heading: str) -> bool:
 
 def _password_form(page: Page):
     """The form (or, without one, the input) asking for a password in the material part."""
-    for field in page.root.xpath("//input[translate(@type, 'PASWORD', 'pasword')='password']"):
+    for field in page.root.iter("input"):
+        if (field.get("type") or "").translate(_LOWER_PASSWORD) != "password":
+            continue
         if page.zone(field) == "site":
             continue
-        forms = field.xpath("ancestor::form[1]")
-        return forms[0] if forms else field
+        return next(field.iterancestors("form"), field)
     return None
 
 

@@ -17,6 +17,7 @@ import hashlib
 import re
 from contextlib import suppress
 from copy import deepcopy
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -36,9 +37,19 @@ _CHROME = re.compile(r"(?:^|[\s_-])(?:footer|sidebar|side-bar|menu|navbar|nav|na
                      r"|breadcrumbs?|site-header|masthead|cookie\w*|share|sharing|social"
                      r"|skip-link|pagination|pager|comments?|related|toolbar"
                      r"|view-?count\w*|counter|csrf\w*)(?:$|[\s_-])", re.I)
+_ROLE_MAIN = etree.XPath(".//*[@role='main']")
 _MEDIA = ("img", "iframe", "video", "audio", "source", "embed", "object", "a")
+# URLs that `urlsplit` reads as "http(s)://host[:port]/path", "/path" or a relative
+# path without a colon, and without spaces or control characters (which it would
+# strip or remove): for these, dropping the query and fragment is cutting the string
+# at the first "?", "#" or ";", several times cheaper than parsing it. Anything
+# else (other schemes, upper case, user info, brackets) is parsed.
+_SIMPLE_URL = re.compile(r"(?:https?://[A-Za-z0-9.-]+(?::\d+)?(?=[/?#]|$)|/(?!/)|(?!//)(?=[^:]*$))"
+                         r"[^\x00-\x20\\]*")
+_QUERY_START = re.compile(r"[?#;]")
 _TOKEN = re.compile(r"[A-Za-z0-9_\-+/=]+")
 _TOKEN_LENGTH = 24
+_LONG_WORD = re.compile(rf" ([^ ]{{{_TOKEN_LENGTH},}})")  # in single-spaced text
 _PUNCTUATION = ".,;:!?()[]{}'\""
 _KEEPS_ITS_TEXT = ("html", "body", "main", "article")
 
@@ -58,31 +69,44 @@ def content_text(page: Page) -> str:
     container = _main(page)
     if container is None:
         return ""
-    content = deepcopy(container)
-    dropped = list(content.iter(*_DROP_TAGS))
-    dropped += [element for element in _WITH_ATTRIBUTES(content)
-                if not _FLAGS.isdisjoint(element.keys()) and _is_chrome(element)]
-    for element in dropped:
-        if element.getparent() is not None:
-            element.drop_tree()  # keeps the text that follows it
-    words = " ".join(_TEXT(content)).split()
-    tokens = {word for word in words if len(word) >= _TOKEN_LENGTH and _is_token(word)}
-    if tokens:
-        words = [word for word in words if word not in tokens]
+    if _cuts(container):
+        # Cut on a copy: the page is shared with the other extractors. (drop_tree
+        # joins a cut element's tail to the text before it, as the hash always had.)
+        content = deepcopy(container)
+        for element in _cuts(content):
+            if element.getparent() is not None:
+                element.drop_tree()  # keeps the text that follows it
+        texts = _TEXT(content)
+    else:  # nothing to cut (the usual main content): its text nodes as read for the page
+        content, texts = container, page.texts_within(container)
+    words = " ".join(texts).split()
     text = " ".join(words)
+    # Long words found by a regex over the text (C speed), not by a test per word.
+    tokens = {word for word in _LONG_WORD.findall(" " + text) if _is_token(word)}
+    if tokens:
+        text = " ".join(word for word in words if word not in tokens)
     targets = [_target(el) for el in content.iter(_MEDIA)]
     return "\n".join([text, *filter(None, targets)])
+
+
+def _cuts(content) -> list:
+    """The elements under `content` that the fingerprint leaves out: scripts,
+    forms, navigation and the like, and chrome or hidden elements (`_is_chrome`)."""
+    cuts = [element for element in content.iter(_DROP_TAGS) if element is not content]
+    cuts += [element for element in _WITH_ATTRIBUTES(content)
+             if not _FLAGS.isdisjoint(element.keys()) and _is_chrome(element)]
+    return cuts
 
 
 def _main(page: Page):
     body = page.body
     if body is None:
         return None
-    main = body.find(".//main")
+    main = next(body.iter("main"), None)
     if main is None:
-        main = next(iter(body.xpath(".//*[@role='main']")), None)
+        main = next(iter(_ROLE_MAIN(body)), None)
     if main is None:
-        articles = body.findall(".//article")
+        articles = list(body.iter("article"))
         main = articles[0] if len(articles) == 1 else body
     return main
 
@@ -96,7 +120,14 @@ def _is_chrome(element) -> bool:
         return True
     if element.tag in _KEEPS_ITS_TEXT:
         return False
-    return bool(_CHROME.search(f"{element.get('class') or ''} {element.get('id') or ''}"))
+    return _chrome_marks(f"{element.get('class') or ''} {element.get('id') or ''}")
+
+
+@lru_cache(maxsize=4096)
+def _chrome_marks(marks: str) -> bool:
+    """Whether class and id words say chrome. Cached: the same class strings recur
+    on many elements of a page, and on every page of a site."""
+    return bool(_CHROME.search(marks))
 
 
 def _is_token(word: str) -> bool:
@@ -108,11 +139,20 @@ def _is_token(word: str) -> bool:
 
 def _target(element) -> str | None:
     """'img src alt' / 'a href': what the element points at, without query or fragment."""
-    url = (element.get("href") if element.tag == "a"
-           else element.get("src") or element.get("data")) or ""
-    with suppress(ValueError):  # not a URL at all: keep it as written
-        url = urlsplit(url.strip())._replace(query="", fragment="").geturl().split(";", 1)[0]
-    alt = element.get("alt") if element.tag == "img" else None
+    tag = element.tag
+    url = _bare_url((element.get("href") if tag == "a"
+                     else element.get("src") or element.get("data")) or "")
+    alt = element.get("alt") if tag == "img" else None
     if not url and not alt:
         return None
-    return " ".join(filter(None, (element.tag, url, alt)))
+    return " ".join(filter(None, (tag, url, alt)))
+
+
+def _bare_url(url: str) -> str:
+    """The URL without query, fragment and `;params`, as `urlsplit` reads it."""
+    stripped = url.strip()
+    if _SIMPLE_URL.fullmatch(stripped):
+        return _QUERY_START.split(stripped, 1)[0]  # the same as below, without parsing
+    with suppress(ValueError):  # not a URL at all: keep it as written
+        url = urlsplit(stripped)._replace(query="", fragment="").geturl().split(";", 1)[0]
+    return url

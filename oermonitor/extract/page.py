@@ -17,6 +17,11 @@ An element that holds the page's own content is a layout wrapper, never chrome
 or a component, whatever its class says (`content-sidebar-wrap`,
 `navigation-container` around the whole page); class tokens that merely state a
 layout (`has-sidebar`, `no-sidebar`) mark nothing.
+
+The page's text nodes are read once and shared (`texts`, `visible_texts`), and
+so are the searches over them (`holding`) and the section heading before an
+element (`heading_before`): every extractor reads the same page, and each of
+these is a walk over all of it.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import lxml.html
 from lxml import etree
@@ -55,8 +60,15 @@ _local = threading.local()
 # Text nodes as lxml smart strings (`getparent()`, `is_text`, `is_tail`). Filtering
 # them in Python is several times cheaper than an XPath predicate.
 _TEXTS = etree.XPath("//text()")
+# Counting the nodes before and after an element walks what lies around it only
+# (for <body>: the head); counting those within would walk the element once more.
 _TEXTS_BEFORE = etree.XPath("count(preceding::text())")
-_TEXTS_WITHIN = etree.XPath("count(.//text())")
+_TEXTS_AFTER = etree.XPath("count(following::text())")
+# Text inside these is never text the reader sees.
+INVISIBLE = frozenset({"script", "style", "noscript", "template"})
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_FEW_INVISIBLE = 20
+_SEPARATOR = "\x00"  # between text nodes in a joined text: no text node holds one
 
 
 def _parser() -> lxml.html.HTMLParser:
@@ -85,7 +97,10 @@ class Page:
     root: etree._Element
     headers: dict[str, str] = field(default_factory=dict)
     _texts: list | None = field(default=None, init=False, repr=False, compare=False)
+    _visible: list | None = field(default=None, init=False, repr=False, compare=False)
+    _searches: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _own: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    _before: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def parse(cls, text: str | None, url: str, headers: dict[str, str] | None = None) -> Page:
@@ -99,13 +114,13 @@ class Page:
                                                  parser=_parser())
         return cls(url=url, root=root, headers=headers or {})
 
-    @property
+    @cached_property
     def head(self) -> etree._Element | None:
-        return self.root.find("head")
+        return next(self.root.iterchildren("head"), None)
 
-    @property
+    @cached_property
     def body(self) -> etree._Element | None:
-        return self.root.find("body")
+        return next(self.root.iterchildren("body"), None)
 
     @property
     def texts(self) -> list:
@@ -118,10 +133,98 @@ class Page:
     def body_texts(self) -> list:
         """The text nodes inside <body> (not its tail): one run of `texts`."""
         body = self.body
-        if body is None:
-            return []
-        start = int(_TEXTS_BEFORE(body))
-        return self.texts[start:start + int(_TEXTS_WITHIN(body))]
+        return self.texts_within(body) if body is not None else []
+
+    def texts_within(self, element: etree._Element) -> list:
+        """The text nodes inside `element` (not its tail): one run of `texts`."""
+        texts = self.texts
+        return texts[int(_TEXTS_BEFORE(element)):len(texts) - int(_TEXTS_AFTER(element))]
+
+    def visible_texts(self) -> list:
+        """The body's visible text nodes in document order, read once (platform
+        and date reading both walk them): without the own text of a script,
+        style, noscript or template (the text after </script> is visible)."""
+        if self._visible is None:
+            body = self.body
+            self._visible = self._visible_in(body) if body is not None else []
+        return self._visible
+
+    def _visible_in(self, body: etree._Element) -> list:
+        # An invisible element holds one own text node, the first inside it: where
+        # it stands is the count of text nodes before the element. For the few such
+        # elements of most bodies, cutting those out is cheaper than asking every
+        # text node for its parent.
+        texts = self.body_texts()
+        hidden = [element for element in body.iter(INVISIBLE) if element.text is not None]
+        if len(hidden) > _FEW_INVISIBLE:
+            return [text for text in texts
+                    if not (text.is_text and text.getparent().tag in INVISIBLE)]
+        start = len(self.texts) - len(texts) - int(_TEXTS_AFTER(body))
+        visible, kept_from = [], 0
+        for at in sorted(int(_TEXTS_BEFORE(element)) - start for element in hidden):
+            visible += texts[kept_from:at]
+            kept_from = at + 1
+        return visible + texts[kept_from:]
+
+    def holding(self, words: tuple[str, ...], *, visible: bool = False,
+                word_start: bool = False) -> list[int]:
+        """Indexes (ascending) of the text nodes that hold one of `words` (lower
+        case), in `visible_texts()` or else in `texts`; with `word_start` only
+        where the word starts a word ("cc", not "succes").
+
+        Extractors look for a few words to find the few nodes worth a regex. The
+        nodes are joined and lower-cased once per page and searched with
+        `str.find`: far cheaper than a test (or a regex) per node.
+        """
+        key = "visible" if visible else "all"
+        joined = self._searches.get(key)
+        if joined is None:
+            nodes = self.visible_texts() if visible else self.texts
+            joined = self._searches[key] = _SEPARATOR.join(nodes).lower()
+        positions = []
+        for word in words:
+            at = joined.find(word)
+            while at != -1:
+                if not word_start or at == 0 or not joined[at - 1].isalnum():
+                    positions.append(at)
+                at = joined.find(word, at + len(word))
+        indexes: list[int] = []
+        index, counted_to = 0, 0
+        for at in sorted(positions):
+            index += joined.count(_SEPARATOR, counted_to, at)
+            counted_to = at
+            if not indexes or indexes[-1] != index:
+                indexes.append(index)
+        return indexes
+
+    def heading_before(self, element: etree._Element) -> etree._Element | None:
+        """The nearest h1-h6 before `element` that does not hold it (XPath's
+        `preceding::*[self::h1 or ...][1]`), or None.
+
+        Walks back over previous siblings (each searched for its last heading)
+        and up to the parent, and remembers the answer for every element it
+        passed: the answers for many elements of one page cost one walk over
+        the page, not one walk each.
+        """
+        passed = []
+        node, found = element, None
+        while node is not None:
+            if node in self._before:
+                found = self._before[node]
+                break
+            passed.append(node)
+            previous = node.getprevious()
+            if previous is None:
+                node = node.getparent()
+                continue
+            headings = list(previous.iter(HEADINGS))
+            if headings:
+                found = headings[-1]  # the last one is the nearest
+                break
+            node = previous
+        for node in passed:
+            self._before[node] = found
+        return found
 
     @property
     def own(self) -> etree._Element | None:

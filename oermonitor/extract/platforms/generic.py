@@ -17,8 +17,6 @@ from lxml import etree
 
 from oermonitor.extract.page import Page
 
-# Text inside these is never a label or a value the reader sees.
-_INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 # Elements that sit inside a line of text (a label and its value may share the line).
 _INLINE = frozenset({"a", "abbr", "b", "bdi", "cite", "code", "em", "font", "i", "label", "mark",
                      "small", "span", "strong", "sub", "sup", "time", "u"})
@@ -53,9 +51,7 @@ def squash(text: str | None) -> str:
 
 def text_nodes(page: Page) -> list:
     """The body's visible text nodes in document order (lxml smart strings)."""
-    # A text's parent is the element it is the tail of for tails: only a script's own
-    # text is invisible, the text after </script> is not.
-    return [t for t in page.body_texts() if not (t.is_text and t.getparent().tag in _INVISIBLE)]
+    return page.visible_texts()
 
 
 def labelled(texts: list, label: re.Pattern, *, whole: bool = False) -> Iterator[Labelled]:

@@ -24,6 +24,9 @@ SITE_NAMES = ("Wikiwijs Maken", "Wikiwijs", "Wikiwijs Arrangement")
 _DOMAIN = "wikiwijs.nl"
 # /171772/Slug, /171772, /arrangement/171772/export/imscp
 _ID_PATH = re.compile(r"^/(?:arrangement/)?(\d+)(?:/|$)")
+# Every heading holds one of these, lower-cased: parts without i, s or k, whose
+# other cases the regex (re.I) would also match, so the search misses no heading.
+_COLOFON_WORDS = ("colofon", "over d")
 _COLOFON_START = re.compile(r"\s*(?:colofon|over dit lesmateriaal)\s*(?::\s*)?$", re.I)
 _LABELS = re.compile(r"\s*(auteurs?|laatst gewijzigd|licentie|webadres)\b", re.I)
 # Read on whitespace-squashed text of a bounded window (`_colofon_title`): linear.
@@ -56,22 +59,21 @@ def recognise(page: Page) -> PlatformFacts | None:
     declared = (generic.link_href(page, "canonical"), generic.meta_content(page, "og:url"))
     if not (is_wikiwijs_url(page.url) or any(is_wikiwijs_url(url) for url in declared)):
         return None
-    texts = generic.text_nodes(page)
-    fields = colofon(texts)
+    fields = colofon(page)
     platform_id = next(
         (found for url in (*declared, page.url, fields.get("webadres"))
          if (found := identity(url))), None)
     return PlatformFacts(
         name=NAME,
         platform_id=platform_id,
-        title=_colofon_title(texts) or generic.title(page, SITE_NAMES),
+        title=_colofon_title(page) or generic.title(page, SITE_NAMES),
         author=fields.get("auteurs") or fields.get("auteur"),
         modified=fields.get("laatst gewijzigd"),
         fields=fields,
     )
 
 
-def colofon(texts: list) -> dict[str, str]:
+def colofon(page: Page) -> dict[str, str]:
     """The colofon's fields (lower-case label -> value), first occurrence of each.
 
     Reading starts at a "Colofon" / "Over dit lesmateriaal" heading, the last one
@@ -79,8 +81,9 @@ def colofon(texts: list) -> dict[str, str]:
     comes earlier or later), so a sources table elsewhere cannot lend its
     "Auteur" column. A page without the heading is read whole.
     """
-    starts = [i for i, text in enumerate(texts)
-              if len(text) <= _HEADING_LIMIT and _COLOFON_START.match(text)]
+    texts = generic.text_nodes(page)
+    starts = [i for i in page.holding(_COLOFON_WORDS, visible=True)
+              if len(texts[i]) <= _HEADING_LIMIT and _COLOFON_START.match(texts[i])]
     for start in (*reversed(starts), 0):
         fields: dict[str, str] = {}
         for found in generic.labelled(texts[start:], _LABELS, whole=True):
@@ -90,7 +93,7 @@ def colofon(texts: list) -> dict[str, str]:
     return {}
 
 
-def _colofon_title(texts: list) -> str | None:
+def _colofon_title(page: Page) -> str | None:
     """The title in "Het arrangement <title> is gemaakt met Wikiwijs".
 
     The sentence starts in a text node and runs on over the following ones (the
@@ -98,10 +101,10 @@ def _colofon_title(texts: list) -> str | None:
     bounded window, and only the first `_TITLE_TRIES` starts are tried: the work
     stays linear in the page however often the words repeat.
     """
+    texts = generic.text_nodes(page)
     window, tries = _TITLE_LIMIT + 60, 0
-    for index, node in enumerate(texts):
-        if "arrangement" not in node.lower():
-            continue
+    for index in page.holding(("arrangement",), visible=True):
+        node = texts[index]
         for start in _TITLE_START.finditer(node):
             parts = [node[start.start():start.start() + window]]
             size, following = len(parts[0]), index + 1
