@@ -33,11 +33,9 @@ from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-
-from oermonitor import licences, lifecycle, links, localtime, policy, report_mail, wording
+from oermonitor import licences, lifecycle, localtime, policy, report_mail, wording
 from oermonitor.clock import iso
 from oermonitor.errors import OperationalError
 from oermonitor.extract import platforms
@@ -51,6 +49,9 @@ from oermonitor.wording import (  # noqa: F401  (the names the templates and cal
     long_date,
     open_choices,
 )
+
+if TYPE_CHECKING:
+    import jinja2
 
 # What maintainers and coordinators hear about: everything the policy reports except
 # `failing` (a single failed check is often transient; `broken` follows if it lasts).
@@ -421,7 +422,10 @@ def _is_web(url: str | None) -> bool:
 
 @cache
 def _environment(html: bool) -> jinja2.Environment:
-    """Two environments over the same templates: HTML escapes every value, text none."""
+    """Two environments over the same templates: HTML escapes every value, text none.
+    Loaded on first use: a dry run only plans."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("oermonitor", "templates"),
         autoescape=html,
@@ -490,6 +494,8 @@ def _links(digest: Mail, settings: Settings, now: datetime | None) -> dict:
     """material id -> {action: signed link} for a maintainer's digest; empty without web."""
     if digest.role != "maintainer" or now is None:
         return {}
+    from oermonitor import links  # signing keys and itsdangerous, only when rendering
+
     found = {}
     for group in digest.materials:
         made = links.material_links(settings, group[0].material_id, digest.recipient, now=now)

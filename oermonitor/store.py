@@ -14,24 +14,81 @@ dates, fingerprint, HTTP validators) and a `tracking` JSON blob that the policy
 folds each check into, so the overview never has to replay history.
 
 Timestamps are UTC ISO strings (`2026-11-30T02:08:18+00:00`), dates `YYYY-MM-DD`.
+
+The schema is made and migrated with sqlite-utils; everything else is plain SQL on
+the connection (`Store.conn`). sqlite-utils is loaded only when a migration is due
+(or something asks for `Store.db`): the nightly run on a migrated database opens
+the store with a single query about the schema and never pays for loading it.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
-
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING, Any
 
 from oermonitor.clock import iso, utcnow  # noqa: F401  (callers may still import them from here)
 from oermonitor.errors import BadInput, OperationalError
 
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations as SqliteUtilsMigrations
+
 BUSY_TIMEOUT_MS = 10_000
+
+
+class Migrations:
+    """The schema's migrations, declared as with sqlite-utils' `Migrations` (which applies
+    them and keeps their log), without loading sqlite-utils until one is applied.
+
+    `up_to_date(conn)` answers "is every migration applied?" with one query; when
+    it is (every night after the first), nothing else is needed.
+    """
+
+    migrations_table = "_sqlite_migrations"  # sqlite-utils' log of applied migrations
+
+    def __init__(self, name: str):
+        self.name = name
+        self._declared: list[tuple[str, Callable[[Database], None], bool]] = []
+
+    def __call__(self, *, name: str | None = None, transactional: bool = True):
+        def declare(function: Callable[[Database], None]) -> Callable[[Database], None]:
+            self._declared.append((name or function.__name__, function, transactional))
+            return function
+        return declare
+
+    @cached_property
+    def _set(self) -> SqliteUtilsMigrations:
+        from sqlite_utils.migrations import Migrations as SqliteUtilsMigrations
+
+        found = SqliteUtilsMigrations(self.name)
+        for name, function, transactional in self._declared:
+            found(name=name, transactional=transactional)(function)
+        return found
+
+    def up_to_date(self, conn: sqlite3.Connection) -> bool:
+        try:
+            applied = {name for (name,) in conn.execute(
+                f"select name from {self.migrations_table} where migration_set = ?",
+                [self.name])}
+        except sqlite3.OperationalError:  # no such table: a new database
+            return False
+        return all(name in applied for name, _, _ in self._declared)
+
+    def pending(self, db: Database) -> list:
+        return self._set.pending(db)
+
+    def applied(self, db: Database) -> list:
+        return self._set.applied(db)
+
+    def apply(self, db: Database) -> None:
+        self._set.apply(db)
+
 
 migrations = Migrations("oermonitor")
 
@@ -215,9 +272,16 @@ def m005_same_body(db: Database) -> None:
 class Store:
     """A migrated oermonitor database. Open with `Store.open(path)`."""
 
-    def __init__(self, db: Database, path: Path | None = None):
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, path: Path | None = None):
+        self.conn = conn
         self.path = path
+
+    @cached_property
+    def db(self) -> Database:
+        """The same connection as a sqlite-utils `Database` (for migrations and tests)."""
+        from sqlite_utils import Database
+
+        return Database(self.conn)
 
     # -- opening ---------------------------------------------------------------
 
@@ -237,33 +301,35 @@ class Store:
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
                                    check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db = Database(conn)
-            db.execute("PRAGMA foreign_keys = ON")
-            tables = set(db.table_names())
+            conn.execute("PRAGMA foreign_keys = ON")
+            tables = {name for (name,) in conn.execute(
+                "select name from sqlite_master where type = 'table'")}
             if tables and migrations.migrations_table not in tables:
                 raise BadInput(f"{path}: not an oermonitor database (it holds other tables: "
                                f"{', '.join(sorted(tables)[:3])})")
-            if db.journal_mode != "wal":
-                db.enable_wal()
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = wal")
             # With WAL, NORMAL never corrupts (a killed process loses nothing committed;
             # only a power cut may lose the last commits) and saves an fsync per check.
-            db.execute("PRAGMA synchronous = NORMAL")
-            migrations.apply(db)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            store = cls(conn, path)
+            if not migrations.up_to_date(conn):
+                migrations.apply(store.db)
         except sqlite3.DatabaseError as exc:
             text = str(exc)
             if "locked" in text or "busy" in text:
                 raise OperationalError(f"{path}: database is locked ({text})") from None
             raise BadInput(f"{path}: not an oermonitor database ({text})") from None
-        return cls(db, path)
+        return store
 
     @classmethod
     def memory(cls) -> Store:
-        db = Database(memory=True)
-        migrations.apply(db)
-        return cls(db)
+        store = cls(sqlite3.connect(":memory:", check_same_thread=False))
+        migrations.apply(store.db)
+        return store
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -280,32 +346,93 @@ class Store:
         later have to become a write. A database still locked after the timeout is
         an operational failure, not a traceback.
         """
-        if self.db.conn.in_transaction:
-            with self.db.atomic():
+        conn = self.conn
+        if conn.in_transaction:
+            conn.execute("SAVEPOINT nested")
+            try:
                 yield self
+            except BaseException:
+                if conn.in_transaction:  # an error may have ended the whole transaction
+                    conn.execute("ROLLBACK TO SAVEPOINT nested")
+                    conn.execute("RELEASE SAVEPOINT nested")
+                raise
+            conn.execute("RELEASE SAVEPOINT nested")
             return
         try:
-            self.db.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise OperationalError(f"{self.path}: database is locked ({exc})") from None
         try:
             yield self
         except BaseException:
-            self.db.conn.rollback()
+            conn.rollback()
             raise
-        self.db.execute("COMMIT")
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """Statements that belong together: in the caller's transaction when there is one
+        (its rollback covers them), else in one of their own."""
+        if self.conn.in_transaction:
+            yield
+            return
+        with self.transaction():
+            yield
+
+    # -- plain SQL helpers (table and column names are ours; values are bound) ---------
+
+    def _rows(self, sql: str, params: Iterable = ()) -> list[dict]:
+        cursor = self.conn.execute(sql, list(params))
+        columns = [c[0] for c in cursor.description]
+        return [dict(zip(columns, values, strict=True)) for values in cursor]
+
+    def _select(self, table: str, where: str | None = None, params: Iterable = (), *,
+                order_by: str | None = None, limit: int | None = None) -> list[dict]:
+        sql = f"select * from {table}"
+        if where:
+            sql += f" where {where}"
+        if order_by:
+            sql += f" order by {order_by}"
+        if limit is not None:
+            sql += f" limit {int(limit)}"
+        return self._rows(sql, params)
+
+    def _insert(self, table: str, row: dict) -> int:
+        """Insert one row; returns its id."""
+        sql = f"insert into {table} ({_names(row)}) values ({', '.join('?' * len(row))})"
+        with self._write():
+            return self.conn.execute(sql, [_value(v) for v in row.values()]).lastrowid or 0
+
+    def _insert_all(self, table: str, rows: list[dict]) -> None:
+        """Insert rows (a key missing from a row is NULL there)."""
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        if not columns:
+            return
+        sql = (f"insert into {table} ({_names(columns)}) "
+               f"values ({', '.join('?' * len(columns))})")
+        with self._write():
+            self.conn.executemany(sql, ([_value(row.get(c)) for c in columns] for row in rows))
+
+    def _update(self, table: str, row_id: int, values: dict) -> None:
+        """Set `values` (column -> value) on the row with this id."""
+        if not values:
+            return
+        columns = ", ".join(f'"{c}" = ?' for c in values)
+        sql = f"update {table} set {columns} where id = ?"
+        with self._write():
+            self.conn.execute(sql, [*(_value(v) for v in values.values()), row_id])
 
     # -- registry --------------------------------------------------------------
 
     def pilot_by_name(self, name: str) -> dict | None:
-        rows = list(self.db["pilots"].rows_where("name = ?", [name]))
+        rows = self._select("pilots", "name = ?", [name])
         return rows[0] if rows else None
 
     def pilots(self) -> list[dict]:
-        return list(self.db["pilots"].rows_where(order_by="name"))
+        return self._select("pilots", order_by="name")
 
     def maintainer_by_email(self, email: str) -> dict | None:
-        rows = list(self.db["maintainers"].rows_where("email = ?", [email.lower()]))
+        rows = self._select("maintainers", "email = ?", [email.lower()])
         return rows[0] if rows else None
 
     def ensure_pilot(self, name: str, end_date: str | None, coordinator: str | None,
@@ -313,10 +440,9 @@ class Store:
         """Insert or update a pilot; returns (id, changed). None values keep what is there."""
         row = self.pilot_by_name(name)
         if row is None:
-            pid = self.db["pilots"].insert(
-                {"name": name, "end_date": end_date, "coordinator_email": coordinator,
-                 "coordinator_name": coordinator_name, "created_at": iso(now)}
-            ).last_pk
+            pid = self._insert(
+                "pilots", {"name": name, "end_date": end_date, "coordinator_email": coordinator,
+                           "coordinator_name": coordinator_name, "created_at": iso(now)})
             return pid, True
         update = {}
         if end_date is not None and end_date != row["end_date"]:
@@ -326,7 +452,7 @@ class Store:
         if coordinator_name is not None and coordinator_name != row["coordinator_name"]:
             update["coordinator_name"] = coordinator_name
         if update:
-            self.db["pilots"].update(row["id"], update)
+            self._update("pilots", row["id"], update)
         return row["id"], bool(update)
 
     def ensure_maintainer(self, email: str, name: str | None, now: datetime,
@@ -335,18 +461,17 @@ class Store:
         email = email.lower()
         row = self.maintainer_by_email(email)
         if row is None:
-            mid = self.db["maintainers"].insert(
-                {"email": email, "name": name, "first_name": first_name, "created_at": iso(now)}
-            ).last_pk
+            mid = self._insert("maintainers", {"email": email, "name": name,
+                                               "first_name": first_name, "created_at": iso(now)})
             return mid, True
         update = {key: value for key, value in (("name", name), ("first_name", first_name))
                   if value and value != row[key]}
         if update:
-            self.db["maintainers"].update(row["id"], update)
+            self._update("maintainers", row["id"], update)
         return row["id"], bool(update)
 
     def material_by_url(self, url: str) -> dict | None:
-        rows = list(self.db["materials"].rows_where("url = ?", [url]))
+        rows = self._select("materials", "url = ?", [url])
         return rows[0] if rows else None
 
     def material(self, key: str | int) -> dict | None:
@@ -362,16 +487,16 @@ class Store:
         existing = self.material_by_url(values["url"])
         if existing is None:
             row = dict(values, added_at=iso(now), updated_at=iso(now))
-            return self.db["materials"].insert(row).last_pk, "added"
+            return self._insert("materials", row), "added"
         changed = {k: v for k, v in values.items() if existing.get(k) != v}
         if not changed:
             return existing["id"], "unchanged"
         changed["updated_at"] = iso(now)
-        self.db["materials"].update(existing["id"], changed)
+        self._update("materials", existing["id"], changed)
         return existing["id"], "updated"
 
     def update_material(self, material_id: int, values: dict) -> None:
-        self.db["materials"].update(material_id, _stored(values))
+        self._update("materials", material_id, _stored(values))
 
     def materials_by_urls(self, urls: list[str]) -> dict[str, dict]:
         """Registered materials for these URLs, by URL (one query per 500 URLs)."""
@@ -379,24 +504,25 @@ class Store:
         for start in range(0, len(urls), 500):
             chunk = urls[start:start + 500]
             marks = ", ".join("?" * len(chunk))
-            for row in self.db["materials"].rows_where(f"url in ({marks})", chunk):
+            for row in self._select("materials", f"url in ({marks})", chunk):
                 found[row["url"]] = row
         return found
 
     def identities(self) -> dict[str, str]:
         """identity -> URL of every registered material (for duplicate warnings)."""
         return {identity: url for identity, url in
-                self.db.execute("select identity, url from materials order by id desc")}
+                self.conn.execute("select identity, url from materials order by id desc")}
 
     def insert_materials(self, rows: list[dict]) -> None:
         if rows:
-            self.db["materials"].insert_all(rows, batch_size=1000)
+            self._insert_all("materials", rows)
 
     def update_materials(self, rows: list[dict]) -> None:
         """Partial updates; each row has `id` and the changed columns only."""
-        for row in rows:
-            values = dict(row)
-            self.db["materials"].update(values.pop("id"), values)
+        with self._write():
+            for row in rows:
+                values = dict(row)
+                self._update("materials", values.pop("id"), values)
 
     def materials_view(self, where: str = "1 = 1", params: Iterable = (),
                        order_by: str = "m.id", *, also: str = "",
@@ -418,7 +544,7 @@ class Store:
             where {where}
             order by {order_by}
         """
-        cursor = self.db.execute(sql, list(params))
+        cursor = self.conn.execute(sql, list(params))
         columns = [c[0] for c in cursor.description]
         for values in cursor:
             yield dict(zip(columns, values, strict=True))
@@ -444,7 +570,7 @@ class Store:
         return self.materials_view(" and ".join(clauses) or "1 = 1", params)
 
     def count_materials(self) -> int:
-        return self.db["materials"].count
+        return self.conn.execute("select count(*) from materials").fetchone()[0]
 
     # -- history ---------------------------------------------------------------
 
@@ -460,26 +586,26 @@ class Store:
                   f"values ({', '.join('?' * len(row))})")
         update = (f"update materials set {', '.join(f'{c} = ?' for c in material_update)} "
                   "where id = ?")
-        with self.transaction():
-            check_id = self.db.execute(insert, list(row.values())).lastrowid
-            self.db.execute(update, [*material_update.values(), material_id])
-        return check_id
+        with self._write():
+            check_id = self.conn.execute(insert, list(row.values())).lastrowid
+            self.conn.execute(update, [*material_update.values(), material_id])
+        return check_id or 0
 
     def tracking(self, material_id: int) -> dict:
         """The policy's folded history of one material, as stored now."""
-        row = self.db.execute("select tracking from materials where id = ?",
-                              [material_id]).fetchone()
+        row = self.conn.execute("select tracking from materials where id = ?",
+                                [material_id]).fetchone()
         return loads(row[0], {}) if row else {}
 
     def checks(self, material_id: int, limit: int | None = None) -> list[dict]:
         """Check history, newest first."""
-        return list(self.db["checks"].rows_where(
-            "material_id = ?", [material_id], order_by="checked_at desc, id desc", limit=limit))
+        return self._select("checks", "material_id = ?", [material_id],
+                            order_by="checked_at desc, id desc", limit=limit)
 
     def latest_checks(self, material_ids: Iterable[int]) -> dict[int, dict]:
         """The newest check of each of `material_ids` (those without one are left out),
         in one query instead of one per material."""
-        cursor = self.db.execute("""
+        cursor = self.conn.execute("""
             select c.* from json_each(?) m
             join checks c on c.id = (select x.id from checks x where x.material_id = m.value
                                      order by x.checked_at desc, x.id desc limit 1)
@@ -490,13 +616,12 @@ class Store:
 
     def add_confirmation(self, material_id: int, by: str | None, note: str | None,
                          now: datetime) -> int:
-        return self.db["confirmations"].insert(
-            {"material_id": material_id, "confirmed_at": iso(now), "by": by, "note": note}
-        ).last_pk
+        return self._insert("confirmations", {"material_id": material_id,
+                                               "confirmed_at": iso(now), "by": by, "note": note})
 
     def confirmations(self, material_id: int) -> list[dict]:
-        return list(self.db["confirmations"].rows_where(
-            "material_id = ?", [material_id], order_by="confirmed_at desc, id desc"))
+        return self._select("confirmations", "material_id = ?", [material_id],
+                            order_by="confirmed_at desc, id desc")
 
     def notifications(self, material_id: int | None = None,
                       recipient: str | None = None) -> list[dict]:
@@ -508,25 +633,26 @@ class Store:
         if recipient is not None:
             clauses.append("recipient = ?")
             params.append(recipient.lower())
-        where = " and ".join(clauses) or None
-        return list(self.db["notifications"].rows_where(
-            where, params, order_by="sent_at desc, id desc"))
+        return self._select("notifications", " and ".join(clauses), params,
+                            order_by="sent_at desc, id desc")
 
     def add_notifications(self, rows: list[dict]) -> None:
         """Log one delivered (or refused) message: one row per material and problem in it."""
-        self.db["notifications"].insert_all(rows)
+        self._insert_all("notifications", rows)
 
     def mark_bounced(self, email: str, reason: str, now: datetime) -> None:
         """The address no longer works (refused by the server): stop mailing it."""
-        self.db.execute(
-            "update maintainers set bounced_at = ?, bounce_reason = ? where email = ?",
-            [iso(now), reason, email.lower()])
+        with self._write():
+            self.conn.execute(
+                "update maintainers set bounced_at = ?, bounce_reason = ? where email = ?",
+                [iso(now), reason, email.lower()])
 
     def clear_bounced(self, email: str) -> bool:
         """The address works again (the coordinator checked it). True if it was marked."""
-        cursor = self.db.execute(
-            "update maintainers set bounced_at = null, bounce_reason = null "
-            "where email = ? and bounced_at is not null", [email.lower()])
+        with self._write():
+            cursor = self.conn.execute(
+                "update maintainers set bounced_at = null, bounce_reason = null "
+                "where email = ? and bounced_at is not null", [email.lower()])
         return cursor.rowcount > 0
 
     # -- life cycle: events, redirect targets, welcomes ----------------------------
@@ -534,16 +660,16 @@ class Store:
     def add_event(self, material_id: int, kind: str, by: str | None, detail: dict | None,
                   now: datetime) -> int:
         """Record one action on a material (`by`: who; None = the operator)."""
-        return self.db["events"].insert(
-            {"material_id": material_id, "at": iso(now), "kind": kind, "by": by,
-             "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False)}).last_pk
+        return self._insert(
+            "events", {"material_id": material_id, "at": iso(now), "kind": kind, "by": by,
+                       "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False)})
 
     def maintainer_events(self, kinds: Iterable[str]) -> list[dict]:
         """Events of these kinds done by the material's maintainer themselves (or a
         `release`, by whoever kept it then), oldest first, with the material's pilot,
         title and address; retired materials left out."""
         kinds = list(kinds)
-        rows = self.db.execute(f"""
+        rows = self._rows(f"""
             select e.id, e.material_id, e.at, e.kind, e.by, e.detail, m.pilot_id,
                    coalesce(m.title, m.page_title, m.url) as title, m.url
             from events e
@@ -552,14 +678,12 @@ class Store:
             where e.kind in ({", ".join("?" * len(kinds)) or "null"}) and e.by is not null
               and (e.by = t.email or e.kind = 'release') and m.retired_at is null
             order by e.at, e.id""", kinds)
-        columns = [c[0] for c in rows.description]
-        return [dict(row, detail=loads(row["detail"], {}))
-                for row in (dict(zip(columns, values, strict=True)) for values in rows)]
+        return [dict(row, detail=loads(row["detail"], {})) for row in rows]
 
     def events(self, material_id: int) -> list[dict]:
         """A material's events, newest first, `detail` decoded."""
-        return [dict(row, detail=loads(row["detail"], {})) for row in self.db["events"].rows_where(
-            "material_id = ?", [material_id], order_by="at desc, id desc")]
+        return [dict(row, detail=loads(row["detail"], {})) for row in self._select(
+            "events", "material_id = ?", [material_id], order_by="at desc, id desc")]
 
     def materials_redirecting_to(self, urls: list[str]) -> dict[str, dict]:
         """Materials whose latest check ended (after redirects) at one of `urls`, by that URL.
@@ -569,7 +693,8 @@ class Store:
         for start in range(0, len(urls), 500):
             chunk = urls[start:start + 500]
             marks = ", ".join("?" * len(chunk))
-            for row in self.db["materials"].rows_where(
+            for row in self._select(
+                    "materials",
                     f"final_url in ({marks}) and final_url != url and retired_at is null",
                     chunk, order_by="id"):
                 found.setdefault(row["final_url"], row)
@@ -577,7 +702,7 @@ class Store:
 
     def materials_with_identity(self, key: str) -> list[tuple[int, str]]:
         """(id, url) of every material registered under this identity."""
-        return [tuple(row) for row in self.db.execute(
+        return [tuple(row) for row in self.conn.execute(
             "select id, url from materials where identity = ? order by id", [key])]
 
     def materials_with_proposal(self) -> list[dict]:
@@ -612,18 +737,17 @@ class Store:
                            token_hash: str | None, expires_at: datetime | None) -> None:
         """Log one request for a sign-in link (token_hash None: no link was sent)."""
         with self.transaction():
-            self.db.execute("delete from signin_links where requested_at < ?",
-                            [iso(now - timedelta(days=1))])
-            self.db["signin_links"].insert(
-                {"email": email, "client": client, "requested_at": iso(now),
-                 "token_hash": token_hash,
-                 "expires_at": iso(expires_at) if expires_at else None})
+            self.conn.execute("delete from signin_links where requested_at < ?",
+                              [iso(now - timedelta(days=1))])
+            self._insert("signin_links", {
+                "email": email, "client": client, "requested_at": iso(now),
+                "token_hash": token_hash, "expires_at": iso(expires_at) if expires_at else None})
 
     def signin_requests_since(self, since: datetime, *, email: str | None = None,
                               client: str | None = None) -> int:
         """How many sign-in links this address or client asked for since `since`."""
         column, value = ("email", email) if email is not None else ("client", client)
-        return self.db.execute(
+        return self.conn.execute(
             f"select count(*) from signin_links where {column} = ? and requested_at >= ?",
             [value, iso(since)]).fetchone()[0]
 
@@ -631,7 +755,7 @@ class Store:
         """Spend a sign-in link: ("ok", email) once; else ("used" | "expired" | "unknown",
         None). Spending is one conditional update, so two clicks cannot both sign in."""
         with self.transaction():
-            row = self.db.execute("select email, expires_at, used_at from signin_links "
+            row = self.conn.execute("select email, expires_at, used_at from signin_links "
                                   "where token_hash = ?", [token_hash]).fetchone()
             if row is None:
                 return "unknown", None
@@ -640,8 +764,8 @@ class Store:
                 return "used", None
             if expires_at <= iso(now):
                 return "expired", None
-            self.db.execute("update signin_links set used_at = ? where token_hash = ? "
-                            "and used_at is null", [iso(now), token_hash])
+            self.conn.execute("update signin_links set used_at = ? where token_hash = ? "
+                              "and used_at is null", [iso(now), token_hash])
         return "ok", email
 
     # -- the nightly job: due selection, runs, retention ----------------------------
@@ -663,21 +787,21 @@ class Store:
     def start_run(self, now: datetime, today: str, dry_run: bool) -> int:
         """Log a run as running; a leftover running row is from a killed run."""
         with self.transaction():
-            self.db.execute("update runs set status = 'interrupted' where status = 'running'")
-            return self.db["runs"].insert(
-                {"started_at": iso(now), "today": today, "dry_run": int(dry_run),
-                 "status": "running", "checked": 0, "emails": 0}).last_pk
+            self.conn.execute("update runs set status = 'interrupted' where status = 'running'")
+            return self._insert("runs", {"started_at": iso(now), "today": today,
+                                         "dry_run": int(dry_run), "status": "running",
+                                         "checked": 0, "emails": 0})
 
     def finish_run(self, run_id: int, now: datetime, status: str, checked: int,
                    emails: int, summary: dict) -> None:
         with self.transaction():
-            self.db["runs"].update(run_id, {
+            self._update("runs", run_id, {
                 "finished_at": iso(now), "status": status, "checked": checked,
                 "emails": emails, "summary": json.dumps(summary, sort_keys=True)})
 
     def runs(self, limit: int | None = None) -> list[dict]:
         """Logged runs, newest first."""
-        return list(self.db["runs"].rows_where(order_by="id desc", limit=limit))
+        return self._select("runs", order_by="id desc", limit=limit)
 
     def compact_checks(self, before: datetime) -> int:
         """Delete check rows older than `before` that repeat the check before them.
@@ -709,7 +833,7 @@ class Store:
             )
         """
         with self.transaction():
-            return self.db.execute(sql, [iso(before)]).rowcount
+            return self.conn.execute(sql, [iso(before)]).rowcount
 
 
 def dump_tracking(tracking: dict) -> str:
@@ -722,6 +846,19 @@ def _stored(values: dict) -> dict:
     if isinstance(values.get("tracking"), dict):
         return {**values, "tracking": dump_tracking(values["tracking"])}
     return values
+
+
+def _names(columns: Iterable[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+def _value(value: Any) -> Any:
+    """A value as sqlite-utils would have stored it: lists and dicts as JSON, dates as ISO."""
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, default=repr, ensure_ascii=False)
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
+    return value
 
 
 def loads(text: str | None, default=None):

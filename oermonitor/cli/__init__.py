@@ -21,7 +21,6 @@ import click
 from oermonitor import __version__
 from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput, OperationalError
-from oermonitor.registry import parse_date
 from oermonitor.safetext import for_terminal
 from oermonitor.settings import Settings, load_settings
 from oermonitor.store import Store
@@ -200,6 +199,8 @@ class IsoDate(click.ParamType):
     def convert(self, value, param, ctx) -> date:
         if isinstance(value, date):
             return value
+        from oermonitor.registry import parse_date  # the spreadsheet's reading, on demand
+
         parsed = parse_date(str(value))
         if parsed is None:
             label = param.opts[0] if param is not None and param.opts else "date"
