@@ -28,9 +28,11 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from oermonitor.clock import iso, utcnow  # noqa: F401  (callers may still import them from here)
 from oermonitor.errors import BadInput, OperationalError
@@ -399,28 +401,26 @@ class Store:
 
     def _insert(self, table: str, row: dict) -> int:
         """Insert one row; returns its id."""
-        sql = f"insert into {table} ({_names(row)}) values ({', '.join('?' * len(row))})"
         with self._write():
-            return self.conn.execute(sql, [_value(v) for v in row.values()]).lastrowid or 0
+            return self.conn.execute(_insert_sql(table, tuple(row)),
+                                     [_value(v) for v in row.values()]).lastrowid or 0
 
     def _insert_all(self, table: str, rows: list[dict]) -> None:
         """Insert rows (a key missing from a row is NULL there)."""
-        columns = list(dict.fromkeys(key for row in rows for key in row))
+        columns = tuple(dict.fromkeys(key for row in rows for key in row))
         if not columns:
             return
-        sql = (f"insert into {table} ({_names(columns)}) "
-               f"values ({', '.join('?' * len(columns))})")
         with self._write():
-            self.conn.executemany(sql, ([_value(row.get(c)) for c in columns] for row in rows))
+            self.conn.executemany(_insert_sql(table, columns),
+                                  ([_value(row.get(c)) for c in columns] for row in rows))
 
     def _update(self, table: str, row_id: int, values: dict) -> None:
         """Set `values` (column -> value) on the row with this id."""
         if not values:
             return
-        columns = ", ".join(f'"{c}" = ?' for c in values)
-        sql = f"update {table} set {columns} where id = ?"
         with self._write():
-            self.conn.execute(sql, [*(_value(v) for v in values.values()), row_id])
+            self.conn.execute(_update_sql(table, tuple(values)),
+                              [*(_value(v) for v in values.values()), row_id])
 
     # -- registry --------------------------------------------------------------
 
@@ -575,20 +575,15 @@ class Store:
     # -- history ---------------------------------------------------------------
 
     def record_check(self, material_id: int, check_row: dict, material_update: dict) -> int:
-        """Insert a check and update the material's snapshot in one transaction.
-
-        Plain SQL on the nightly hot path (column names are ours, values are bound):
-        sqlite-utils' insert/update re-read the table's schema on every call.
-        """
+        """Insert a check and update the material's snapshot, together: in the caller's
+        transaction (`history.record` holds one per check), else in one of their own."""
         row = dict(check_row, material_id=material_id)
         material_update = _stored(material_update)
-        insert = (f"insert into checks ({', '.join(row)}) "
-                  f"values ({', '.join('?' * len(row))})")
-        update = (f"update materials set {', '.join(f'{c} = ?' for c in material_update)} "
-                  "where id = ?")
         with self._write():
-            check_id = self.conn.execute(insert, list(row.values())).lastrowid
-            self.conn.execute(update, [*material_update.values(), material_id])
+            check_id = self.conn.execute(_insert_sql("checks", tuple(row)),
+                                         list(row.values())).lastrowid
+            self.conn.execute(_update_sql("materials", tuple(material_update)),
+                              [*material_update.values(), material_id])
         return check_id or 0
 
     def tracking(self, material_id: int) -> dict:
@@ -838,7 +833,7 @@ class Store:
 
 def dump_tracking(tracking: dict) -> str:
     """A material's `tracking` (see models.Tracking) as stored: JSON, keys sorted."""
-    return json.dumps(tracking, sort_keys=True)
+    return orjson.dumps(tracking, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _stored(values: dict) -> dict:
@@ -848,8 +843,17 @@ def _stored(values: dict) -> dict:
     return values
 
 
-def _names(columns: Iterable[str]) -> str:
-    return ", ".join(f'"{c}"' for c in columns)
+@cache
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    names = ", ".join(f'"{c}"' for c in columns)
+    return f"insert into {table} ({names}) values ({', '.join('?' * len(columns))})"
+
+
+@cache
+def _update_sql(table: str, columns: tuple[str, ...]) -> str:
+    """Set these columns of the row with a given id (bound last)."""
+    assignments = ", ".join(f'"{c}" = ?' for c in columns)
+    return f"update {table} set {assignments} where id = ?"
 
 
 def _value(value: Any) -> Any:
@@ -865,4 +869,4 @@ def loads(text: str | None, default=None):
     """Decode a JSON column, tolerating NULL."""
     if not text:
         return default
-    return json.loads(text)
+    return orjson.loads(text)
