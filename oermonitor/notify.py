@@ -259,40 +259,43 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
                     kind = None
                 elif (today - date.fromisoformat(to_maintainer[-1][:10])).days >= remind:
                     kind = "reminder"
+            coordinator_kind = None
+            if summaries and coordinator:
+                to_coordinator = sorted(r["day"] for r in rows if r["role"] == "coordinator")
+                if problem.code in COORDINATOR_MATTERS:
+                    if not to_coordinator:
+                        coordinator_kind = "new"
+                    elif (today - date.fromisoformat(to_coordinator[-1][:10])).days >= remind:
+                        coordinator_kind = "reminder"
+                elif bounced:
+                    if "unreachable" not in coordinator_kinds:
+                        coordinator_kind = "unreachable"
+                elif (kind == "reminder" and escalate_after and reminders >= escalate_after
+                      and "escalation" not in coordinator_kinds):
+                    coordinator_kind = "escalation"
+                elif "new" not in coordinator_kinds and "escalation" not in coordinator_kinds:
+                    coordinator_kind = "new"
+            if not (kind or coordinator_kind):
+                continue  # nobody is told about this one today (most problems, most nights)
+
             base = _item(material, assessment, problem, kind or "new",
                          first_notified=to_maintainer[0] if to_maintainer else None,
                          reminders=reminders)
             if kind:
-                digest = maintainers.setdefault(recipient, Digest(
-                    recipient, "maintainer", [], name=base.maintainer_name or None,
-                    first_name=base.maintainer_first_name or None))
+                digest = maintainers.get(recipient)
+                if digest is None:
+                    digest = maintainers[recipient] = Digest(
+                        recipient, "maintainer", [], name=base.maintainer_name or None,
+                        first_name=base.maintainer_first_name or None)
                 digest.items.append(base)
-
-            if not (summaries and coordinator):
-                continue
-            to_coordinator = sorted(r["day"] for r in rows if r["role"] == "coordinator")
-            if problem.code in COORDINATOR_MATTERS:
-                if not to_coordinator:
-                    coordinator_kind = "new"
-                elif (today - date.fromisoformat(to_coordinator[-1][:10])).days >= remind:
-                    coordinator_kind = "reminder"
-                else:
-                    coordinator_kind = None
-            elif bounced:
-                coordinator_kind = None if "unreachable" in coordinator_kinds else "unreachable"
-            elif (kind == "reminder" and escalate_after and reminders >= escalate_after
-                  and "escalation" not in coordinator_kinds):
-                coordinator_kind = "escalation"
-            elif "new" not in coordinator_kinds and "escalation" not in coordinator_kinds:
-                coordinator_kind = "new"
-            else:
-                coordinator_kind = None
             if coordinator_kind:
                 pilot_id: int = material["pilot_id"]
-                digest = coordinators.setdefault(pilot_id, Digest(
-                    coordinator, "coordinator", [], name=base.coordinator_name,
-                    pilot=base.pilot, pilot_id=pilot_id,
-                    first_name=first_word(base.coordinator_name) or None))
+                digest = coordinators.get(pilot_id)
+                if digest is None:
+                    digest = coordinators[pilot_id] = Digest(
+                        coordinator, "coordinator", [], name=base.coordinator_name,
+                        pilot=base.pilot, pilot_id=pilot_id,
+                        first_name=first_word(base.coordinator_name) or None)
                 digest.items.append(replace(base, kind=coordinator_kind))
 
     digests = list(maintainers.values()) + list(coordinators.values())
@@ -394,13 +397,15 @@ def first_word(name: str | None) -> str:
 def _platform(material: dict) -> str | None:
     """The display name of the platform the material lives on ("Wikiwijs"), else None:
     from the id a check found, the registered identity, or the URL itself."""
-    known = {module.NAME for module in platforms.PLATFORMS}
-    for found in (material.get("platform_id"), material.get("identity"),
-                  platforms.identity(material.get("url") or "")):
+    for found in (material.get("platform_id"), material.get("identity")):
         name = (found or "").partition(":")[0]
-        if name in known:
+        if name in _PLATFORM_NAMES:
             return name.capitalize()
-    return None
+    name = (platforms.identity(material.get("url") or "") or "").partition(":")[0]
+    return name.capitalize() if name in _PLATFORM_NAMES else None
+
+
+_PLATFORM_NAMES = frozenset(module.NAME for module in platforms.PLATFORMS)
 
 
 def _text(value) -> str | None:
