@@ -1,6 +1,9 @@
 """The store: migrations on empty and existing databases, WAL, bad files."""
 
 import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime
 
 import pytest
 
@@ -57,3 +60,40 @@ def test_an_unrelated_sqlite_file_is_refused_not_migrated(tmp_path):
     conn = sqlite3.connect(path)
     assert [r[0] for r in conn.execute("select name from sqlite_master where type='table'")] \
         == ["recipes"]
+
+
+def test_a_failed_inner_transaction_is_undone_and_the_outer_one_goes_on(tmp_path):
+    with Store.open(tmp_path / "o.db") as store:
+        with store.transaction():
+            store.ensure_pilot("Kept", None, None, datetime(2026, 1, 1, tzinfo=UTC))
+            with pytest.raises(sqlite3.IntegrityError), store.transaction():
+                store.ensure_pilot("Undone", None, None, datetime(2026, 1, 1, tzinfo=UTC))
+                store.conn.execute("insert into pilots (name) values ('Kept')")  # unique
+        assert [p["name"] for p in store.pilots()] == ["Kept"]
+
+
+def test_a_write_outside_a_transaction_is_committed_at_once(tmp_path):
+    path = tmp_path / "o.db"
+    with Store.open(path) as store:
+        store.ensure_maintainer("Docent@School.nl", "Docent", datetime(2026, 1, 1, tzinfo=UTC))
+        store.mark_bounced("docent@school.nl", "550 no such user",
+                           datetime(2026, 1, 2, tzinfo=UTC))
+        assert not store.conn.in_transaction
+        other = sqlite3.connect(path)  # another process sees it while this one stays open
+        assert other.execute("select email, bounce_reason from maintainers").fetchall() == [
+            ("docent@school.nl", "550 no such user")]
+        other.close()
+
+
+def test_opening_a_migrated_database_needs_no_migration_machinery(tmp_path):
+    path = tmp_path / "o.db"
+    script = ("import sys\nfrom oermonitor.store import Store\n"
+              f"Store.open({str(path)!r}).close()\n"
+              "print('sqlite_utils' in sys.modules)\n")
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           timeout=60)
+    again = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           timeout=60)
+    assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False"), first.stderr
+    with Store.open(path) as store:
+        assert not migrations.pending(store.db)
