@@ -235,7 +235,7 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
         if assessment.muted:
             continue
         recipient = (material.get("maintainer_email") or "").lower()
-        coordinator = (material.get("coordinator_email") or "").lower() or None
+        coordinator = (material.get("coordinator_email") or "").lower()
         bounced = bool(material.get("maintainer_bounced_at"))
         # a maintainer who let the material go is not mailed about it any more
         released = material.get("unowned_reason") == "released"
