@@ -1,4 +1,4 @@
-from oermonitor.cli import main
+from oermonitor.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -345,7 +345,7 @@ class Fetcher:
         if not url.isascii():  # IDNA (UTS 46) and percent-encoding, as requests does
             prepared = requests.PreparedRequest()
             prepared.prepare_url(url, None)
-            url = prepared.url
+            url = prepared.url or url
         extra = {}
         if self._has_cookies:
             request = urllib.request.Request(url, headers=headers)

@@ -18,9 +18,10 @@ as an event with who and when.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import date, datetime
+
+import orjson
 
 from oermonitor import lifecycle, policy
 from oermonitor.clock import iso, utcnow
@@ -55,7 +56,7 @@ def check_row(material_id: int, result: FetchResult, facts: Facts, now: datetime
         "title": clip(facts.title),
         "licence": licence.id if licence else None,
         "licence_scope": licence.scope if licence else None,
-        "licence_all": json.dumps(licence.all_ids) if licence else None,
+        "licence_all": orjson.dumps(licence.all_ids).decode() if licence else None,
         "licence_conflict": int(licence.conflict) if licence else 0,
         "last_modified": facts.last_modified,
         "last_modified_source": facts.last_modified_source,

@@ -51,7 +51,9 @@ class Delivery:
 def one_line(text: str | None, limit: int = 300) -> str:
     """Collapse all whitespace (newlines included) to single spaces, drop control and
     bidi override characters, and cap the length."""
-    text = without_controls(" ".join(str(text or "").split()), keep_lines=False)
+    if not text:
+        return ""
+    text = without_controls(" ".join(str(text).split()), keep_lines=False)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

@@ -33,11 +33,9 @@ from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-
-from oermonitor import licences, lifecycle, links, localtime, policy, report_mail, wording
+from oermonitor import licences, lifecycle, localtime, policy, report_mail, wording
 from oermonitor.clock import iso
 from oermonitor.errors import OperationalError
 from oermonitor.extract import platforms
@@ -51,6 +49,9 @@ from oermonitor.wording import (  # noqa: F401  (the names the templates and cal
     long_date,
     open_choices,
 )
+
+if TYPE_CHECKING:
+    import jinja2
 
 # What maintainers and coordinators hear about: everything the policy reports except
 # `failing` (a single failed check is often transient; `broken` follows if it lasts).
@@ -234,7 +235,7 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
         if assessment.muted:
             continue
         recipient = (material.get("maintainer_email") or "").lower()
-        coordinator = (material.get("coordinator_email") or "").lower() or None
+        coordinator = (material.get("coordinator_email") or "").lower()
         bounced = bool(material.get("maintainer_bounced_at"))
         # a maintainer who let the material go is not mailed about it any more
         released = material.get("unowned_reason") == "released"
@@ -258,40 +259,43 @@ def plan(items: list[tuple[dict, Assessment]], log: list[dict], today: date,
                     kind = None
                 elif (today - date.fromisoformat(to_maintainer[-1][:10])).days >= remind:
                     kind = "reminder"
+            coordinator_kind = None
+            if summaries and coordinator:
+                to_coordinator = sorted(r["day"] for r in rows if r["role"] == "coordinator")
+                if problem.code in COORDINATOR_MATTERS:
+                    if not to_coordinator:
+                        coordinator_kind = "new"
+                    elif (today - date.fromisoformat(to_coordinator[-1][:10])).days >= remind:
+                        coordinator_kind = "reminder"
+                elif bounced:
+                    if "unreachable" not in coordinator_kinds:
+                        coordinator_kind = "unreachable"
+                elif (kind == "reminder" and escalate_after and reminders >= escalate_after
+                      and "escalation" not in coordinator_kinds):
+                    coordinator_kind = "escalation"
+                elif "new" not in coordinator_kinds and "escalation" not in coordinator_kinds:
+                    coordinator_kind = "new"
+            if not (kind or coordinator_kind):
+                continue  # nobody is told about this one today (most problems, most nights)
+
             base = _item(material, assessment, problem, kind or "new",
                          first_notified=to_maintainer[0] if to_maintainer else None,
                          reminders=reminders)
             if kind:
-                digest = maintainers.setdefault(recipient, Digest(
-                    recipient, "maintainer", [], name=base.maintainer_name or None,
-                    first_name=base.maintainer_first_name or None))
+                digest = maintainers.get(recipient)
+                if digest is None:
+                    digest = maintainers[recipient] = Digest(
+                        recipient, "maintainer", [], name=base.maintainer_name or None,
+                        first_name=base.maintainer_first_name or None)
                 digest.items.append(base)
-
-            if not (summaries and coordinator):
-                continue
-            to_coordinator = sorted(r["day"] for r in rows if r["role"] == "coordinator")
-            if problem.code in COORDINATOR_MATTERS:
-                if not to_coordinator:
-                    coordinator_kind = "new"
-                elif (today - date.fromisoformat(to_coordinator[-1][:10])).days >= remind:
-                    coordinator_kind = "reminder"
-                else:
-                    coordinator_kind = None
-            elif bounced:
-                coordinator_kind = None if "unreachable" in coordinator_kinds else "unreachable"
-            elif (kind == "reminder" and escalate_after and reminders >= escalate_after
-                  and "escalation" not in coordinator_kinds):
-                coordinator_kind = "escalation"
-            elif "new" not in coordinator_kinds and "escalation" not in coordinator_kinds:
-                coordinator_kind = "new"
-            else:
-                coordinator_kind = None
             if coordinator_kind:
                 pilot_id: int = material["pilot_id"]
-                digest = coordinators.setdefault(pilot_id, Digest(
-                    coordinator, "coordinator", [], name=base.coordinator_name,
-                    pilot=base.pilot, pilot_id=pilot_id,
-                    first_name=first_word(base.coordinator_name) or None))
+                digest = coordinators.get(pilot_id)
+                if digest is None:
+                    digest = coordinators[pilot_id] = Digest(
+                        coordinator, "coordinator", [], name=base.coordinator_name,
+                        pilot=base.pilot, pilot_id=pilot_id,
+                        first_name=first_word(base.coordinator_name) or None)
                 digest.items.append(replace(base, kind=coordinator_kind))
 
     digests = list(maintainers.values()) + list(coordinators.values())
@@ -393,13 +397,15 @@ def first_word(name: str | None) -> str:
 def _platform(material: dict) -> str | None:
     """The display name of the platform the material lives on ("Wikiwijs"), else None:
     from the id a check found, the registered identity, or the URL itself."""
-    known = {module.NAME for module in platforms.PLATFORMS}
-    for found in (material.get("platform_id"), material.get("identity"),
-                  platforms.identity(material.get("url") or "")):
+    for found in (material.get("platform_id"), material.get("identity")):
         name = (found or "").partition(":")[0]
-        if name in known:
+        if name in _PLATFORM_NAMES:
             return name.capitalize()
-    return None
+    name = (platforms.identity(material.get("url") or "") or "").partition(":")[0]
+    return name.capitalize() if name in _PLATFORM_NAMES else None
+
+
+_PLATFORM_NAMES = frozenset(module.NAME for module in platforms.PLATFORMS)
 
 
 def _text(value) -> str | None:
@@ -421,7 +427,10 @@ def _is_web(url: str | None) -> bool:
 
 @cache
 def _environment(html: bool) -> jinja2.Environment:
-    """Two environments over the same templates: HTML escapes every value, text none."""
+    """Two environments over the same templates: HTML escapes every value, text none.
+    Loaded on first use: a dry run only plans."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("oermonitor", "templates"),
         autoescape=html,
@@ -490,6 +499,8 @@ def _links(digest: Mail, settings: Settings, now: datetime | None) -> dict:
     """material id -> {action: signed link} for a maintainer's digest; empty without web."""
     if digest.role != "maintainer" or now is None:
         return {}
+    from oermonitor import links  # signing keys and itsdangerous, only when rendering
+
     found = {}
     for group in digest.materials:
         made = links.material_links(settings, group[0].material_id, digest.recipient, now=now)

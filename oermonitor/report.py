@@ -21,10 +21,10 @@ import os
 import tempfile
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, tzinfo
+from functools import cache
 from pathlib import Path
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
-import jinja2
 import orjson
 
 from oermonitor import files, lifecycle, localtime, policy, wording
@@ -32,6 +32,9 @@ from oermonitor.errors import BadInput
 from oermonitor.models import SERVED, STATES
 from oermonitor.settings import PolicySettings
 from oermonitor.store import Store
+
+if TYPE_CHECKING:
+    import jinja2
 
 ALL_STATES = STATES
 ATTENTION = STATES[:STATES.index("ok")]  # every state that needs someone's attention
@@ -300,8 +303,15 @@ def describe(problem: dict, record: dict | None = None, language: str = "en") ->
 COLOURS = {"broken": "#c0392b", "licence_issue": "#8e44ad", "stale": "#d68910",
            "failing": "#f1c40f", "moved": "#2e86c1", "no_maintainer": "#a04000",
            "ok": "#27ae60", "unchecked": "#aab7b8", "retired": "#566573"}
-_templates = jinja2.Environment(loader=jinja2.PackageLoader("oermonitor", "templates"),
-                                autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    """The report's templates, loaded on first use (the nightly run renders none)."""
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("oermonitor", "templates"),
+                              autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 
 def _bar(counts: dict[str, int], width: int = 400) -> list[dict]:
@@ -339,7 +349,7 @@ def render_html(records: list[dict], pilots: list[dict], today: date, language: 
                "meaning": wording.state_meaning(s, language), "colour": COLOURS[s]}
               for s in ALL_STATES]
     made = localtime.local(now, zone) if now else None
-    return _templates.get_template("report.html.j2").render(
+    return _templates().get_template("report.html.j2").render(
         today=today.isoformat(), today_long=wording.long_date(today, language),
         made=wording.long_datetime(made, language) if made else None, zone=str(zone),
         lang=language, pilots=pilots, attention=todo, by_pilot=by_pilot, states=states,

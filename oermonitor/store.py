@@ -18,6 +18,8 @@ Timestamps are UTC ISO strings (`2026-11-30T02:08:18+00:00`), dates `YYYY-MM-DD`
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -25,6 +27,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import orjson
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -428,9 +431,9 @@ class Store:
             order by {order_by}
         """
         cursor = self.db.execute(sql, list(params))
-        columns = [c[0] for c in cursor.description]
+        names = [c[0] for c in cursor.description]
         for values in cursor:
-            yield dict(zip(columns, values, strict=True))
+            yield dict(zip(names, values, strict=True))
 
     def active_materials(self) -> Iterator[dict]:
         """Materials joined with pilot and maintainer, except the retired ones."""
@@ -466,18 +469,19 @@ class Store:
         """Insert a check and update the material's snapshot in one transaction.
 
         Plain SQL on the nightly hot path (column names are ours, values are bound):
-        sqlite-utils' insert/update re-read the table's schema on every call.
+        sqlite-utils' insert/update re-read the table's schema on every call. Inside the
+        caller's transaction (`history.record` holds one per check) no savepoint is made:
+        the caller's rollback covers both statements.
         """
         row = dict(check_row, material_id=material_id)
         material_update = _stored(material_update)
-        insert = (f"insert into checks ({', '.join(row)}) "
-                  f"values ({', '.join('?' * len(row))})")
-        update = (f"update materials set {', '.join(f'{c} = ?' for c in material_update)} "
-                  "where id = ?")
-        with self.transaction():
-            check_id = self.db.execute(insert, list(row.values())).lastrowid
-            self.db.execute(update, [*material_update.values(), material_id])
-        return check_id
+        conn = self.db.conn
+        with contextlib.nullcontext() if conn.in_transaction else self.transaction():
+            check_id = conn.execute(_insert_sql("checks", tuple(row)),
+                                    list(row.values())).lastrowid
+            conn.execute(_update_sql("materials", tuple(material_update)),
+                         [*material_update.values(), material_id])
+        return check_id or 0
 
     def tracking(self, material_id: int) -> dict:
         """The policy's folded history of one material, as stored now."""
@@ -728,7 +732,21 @@ class Store:
 
 def dump_tracking(tracking: dict) -> str:
     """A material's `tracking` (see models.Tracking) as stored: JSON, keys sorted."""
-    return json.dumps(tracking, sort_keys=True)
+    return orjson.dumps(tracking, option=orjson.OPT_SORT_KEYS).decode()
+
+
+@functools.cache
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """Insert these columns (the statement text is made once per shape)."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    return f"insert into {table} ({names}) values ({', '.join('?' * len(columns))})"
+
+
+@functools.cache
+def _update_sql(table: str, columns: tuple[str, ...]) -> str:
+    """Set these columns of the row with a given id (bound last)."""
+    assignments = ", ".join(f'"{c}" = ?' for c in columns)
+    return f"update {table} set {assignments} where id = ?"
 
 
 def _stored(values: dict) -> dict:
@@ -742,4 +760,4 @@ def loads(text: str | None, default=None):
     """Decode a JSON column, tolerating NULL."""
     if not text:
         return default
-    return json.loads(text)
+    return orjson.loads(text)

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from oermonitor.cli import main
+from oermonitor.store import Store
 
 
 def test_every_command_has_help_text():
@@ -75,3 +76,25 @@ def test_status_for_an_unknown_pilot_names_the_known_ones(tmp_path):
     assert result.exit_code == 1
     assert "no pilot named 'Reken' (pilots: Rekenen)" in result.output
     assert runner.invoke(main, [*db, "status", "--pilot", "Rekenen"]).exit_code == 0
+
+
+def test_the_nightly_run_loads_only_what_it_needs(tmp_path):
+    """`run` under cron starts fast: no templates, no web layer, no demo, no spreadsheet
+    reader."""
+    database = tmp_path / "o.db"
+    Store.open(database).close()  # created and migrated here, as by an earlier import
+    script = (
+        "import sys\n"
+        "from oermonitor.cli import main\n"
+        "try:\n"
+        f"    main(['--db', {str(database)!r}, 'run', '--dry-run'])\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code in (0, None), exc.code\n"
+        "print(' '.join(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.split())
+    assert {"oermonitor.job", "oermonitor.notify", "requests"} <= loaded  # it did run
+    assert not loaded & {"jinja2", "flask", "oermonitor.web", "oermonitor.demo",
+                         "oermonitor.registry", "oermonitor.cli.overview", "oermonitor.links"}

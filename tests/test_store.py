@@ -1,6 +1,7 @@
 """The store: migrations on empty and existing databases, WAL, bad files."""
 
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
 
@@ -57,3 +58,27 @@ def test_an_unrelated_sqlite_file_is_refused_not_migrated(tmp_path):
     conn = sqlite3.connect(path)
     assert [r[0] for r in conn.execute("select name from sqlite_master where type='table'")] \
         == ["recipes"]
+
+
+def test_a_failed_inner_transaction_is_undone_and_the_outer_one_goes_on(tmp_path):
+    with Store.open(tmp_path / "o.db") as store:
+        with store.transaction():
+            store.ensure_pilot("Kept", None, None, datetime(2026, 1, 1, tzinfo=UTC))
+            with pytest.raises(sqlite3.IntegrityError), store.transaction():
+                store.ensure_pilot("Undone", None, None, datetime(2026, 1, 1, tzinfo=UTC))
+                store.db.conn.execute("insert into pilots (name) values ('Kept')")  # unique
+        assert [p["name"] for p in store.pilots()] == ["Kept"]
+
+
+def test_a_write_outside_a_transaction_is_committed_at_once(tmp_path):
+    path = tmp_path / "o.db"
+    with Store.open(path) as store:
+        store.ensure_maintainer("Docent@School.nl", "Docent", datetime(2026, 1, 1, tzinfo=UTC))
+        store.mark_bounced("docent@school.nl", "550 no such user",
+                           datetime(2026, 1, 2, tzinfo=UTC))
+        assert not store.db.conn.in_transaction
+        other = sqlite3.connect(path)  # another process sees it while this one stays open
+        assert other.execute("select email, bounce_reason from maintainers").fetchall() == [
+            ("docent@school.nl", "550 no such user")]
+        other.close()
+

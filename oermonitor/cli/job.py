@@ -17,9 +17,8 @@ from typing import Any
 
 import click
 
-from oermonitor import demo, job, report
+from oermonitor import job
 from oermonitor.cli import DATE, Env, main, pass_env, setup_logging, today_or
-from oermonitor.cli.overview import print_overview
 from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.lock import RunLock
@@ -139,6 +138,10 @@ def demo_command(ctx: click.Context, keep: Path | None, lang: str, serve: bool,
     then shows the overview and where the emails are. With --serve the emails
     carry their signed links and the web front door answers them.
     """
+    # Loaded here, not with `run`: cron's nightly run needs none of it.
+    from oermonitor import demo, report
+    from oermonitor.cli.overview import print_overview
+
     outer: Env = ctx.obj
 
     def tell(result: demo.DemoResult) -> None:
