@@ -24,6 +24,7 @@ benchmarks/out/ (git-ignored). See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import compileall
 import csv
 import json
 import os
@@ -509,6 +510,10 @@ def main(argv: list[str] | None = None) -> int:
     report.sections.append(header)
     report.data["machine"] = {"platform": platform.platform(), "cpus": os.cpu_count(),
                               "python": platform.python_version()}
+    # As an install does: Python may be told not to cache compiled modules
+    # (PYTHONDONTWRITEBYTECODE), and each timed command would compile them again.
+    import oermonitor
+    compileall.compile_dir(Path(oermonitor.__file__).parent, quiet=1)
     try:
         if args.suite in ("all", "throughput"):
             lychee = None if args.no_lychee else ensure_lychee(args.lychee)
