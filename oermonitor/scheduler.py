@@ -35,7 +35,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -86,21 +85,17 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
         hosts.setdefault(host_of(url_of(item)), _Host()).queue.append(item)
     turn = deque(hosts)  # hosts with items waiting, in turn order
     report = ScheduleReport()
-    running: dict[Future, tuple[T, str, Future | None]] = {}  # holding a slot
-    finishing: dict[Future, T] = {}  # `then` running, slot given back
-    # Every future lands here when done: one queue to wait on, not all the futures
-    # (concurrent.futures.wait locks each of them on every call).
-    completions: queue.SimpleQueue[Future] = queue.SimpleQueue()
-    threads = _Threads(work, then, completions.put)
+    running: set[_Task] = set()  # holding a slot
+    finishing: set[_Task] = set()  # `then` running, slot given back
+    # The threads say what became of each task on one queue, the only thing this
+    # thread waits on: one wake-up serves every message that came in meanwhile.
+    messages: queue.SimpleQueue[tuple[_Task, str, Any]] = queue.SimpleQueue()
+    threads = _Threads(work, then, messages.put)
 
-    def failed(item: T, error: BaseException | None) -> None:
-        log.error("work on %s failed: %r", url_of(item), error)
-        report.failed.append((item, error))
-
-    def done(item: T, result: Any) -> None:
-        report.done.append(item)
-        if on_done is not None:
-            on_done(item, result)
+    def start(item: T, name: str) -> None:
+        task = _Task(item, name)
+        running.add(task)
+        threads.submit(task)
 
     try:
         while turn or running or finishing:
@@ -110,16 +105,12 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
                     report.not_started.extend(hosts[name].queue)
                     hosts[name].queue.clear()
                 turn.clear()
-                report.abandoned.extend(item for item, _, _ in running.values())
-                report.abandoned.extend(finishing.values())
-                running.clear()
-                finishing.clear()
+                report.abandoned.extend(task.item for task in running | finishing)
                 break
             # Items still in `then` count too, up to as many again: when reading falls
             # behind fetching, fetched pages must not pile up in memory.
             room = min(concurrency, 2 * concurrency - len(finishing)) - len(running)
-            until = _start_ready(hosts, turn, running, threads.submit, room, per_host,
-                                 per_host_delay, now)
+            until = _start_ready(hosts, turn, start, room, per_host, per_host_delay, now)
             if deadline is not None:
                 until = min(until, deadline)
             if not running and not finishing:  # every waiting host is in its delay
@@ -127,41 +118,46 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
                     time.sleep(max(0.0, until - time.monotonic()))
                 continue
             timeout = None if until == INF else max(0.0, until - time.monotonic())
-            for future in _completed(completions, timeout):
-                if future in finishing:
-                    item = finishing.pop(future)
-                    error = future.exception()
-                    failed(item, error) if error is not None else done(item, future.result())
-                    continue
-                if future not in running:  # a `then` seen before its slot, or abandoned
-                    continue
-                item, name, rest = running.pop(future)
-                hosts[name].running -= 1
-                error = future.exception()
-                if error is not None:
-                    failed(item, error)
-                elif rest is None:
-                    done(item, future.result())
-                elif not rest.done():
-                    finishing[rest] = item
-                elif rest.exception() is not None:
-                    failed(item, rest.exception())
+            # A thread reports SLOT (then DONE or FAILED) for a task with `then`, else
+            # DONE or FAILED alone; one thread's messages arrive in the order sent.
+            for task, outcome, value in _received(messages, timeout):
+                if task in running:
+                    running.discard(task)
+                    hosts[task.host].running -= 1
+                    if outcome == SLOT:
+                        finishing.add(task)
+                        continue
                 else:
-                    done(item, rest.result())
-    except BaseException:
-        for future in running:
-            future.cancel()
-        raise
+                    finishing.discard(task)
+                if outcome == FAILED:
+                    log.error("work on %s failed: %r", url_of(task.item), value)
+                    report.failed.append((task.item, value))
+                else:
+                    report.done.append(task.item)
+                    if on_done is not None:
+                        on_done(task.item, value)
     finally:
-        threads.stop()
+        threads.stop()  # tasks not started yet never start; running ones are abandoned
     if report.abandoned:
         log.warning("time budget spent: %d checks in flight abandoned", len(report.abandoned))
     report.elapsed = time.monotonic() - started
     return report
 
 
+SLOT, DONE, FAILED = "slot", "done", "failed"  # what a thread reports of a task
+
+
+class _Task:
+    """One item on its way through a thread."""
+
+    __slots__ = ("item", "host")
+
+    def __init__(self, item, host: str):
+        self.item, self.host = item, host
+
+
 class _Threads:
-    """Daemon threads that run submitted items, reused from one item to the next.
+    """Daemon threads that run submitted tasks, reused from one task to the next.
 
     A thread is started only when every existing one is busy, so there are never more
     than the items ever in flight at once (`concurrency` plus those in `then`).
@@ -169,24 +165,17 @@ class _Threads:
     """
 
     def __init__(self, work: Callable, then: Callable | None,
-                 completed: Callable[[Future], None]):
-        self.work, self.then, self.completed = work, then, completed
+                 report: Callable[[tuple[_Task, str, Any]], None]):
+        self.work, self.then, self.report = work, then, report
         self.tasks: queue.SimpleQueue = queue.SimpleQueue()
         self.idle = 0
         self.started = 0
+        self.stopped = False
         self.lock = threading.Lock()
 
-    def submit(self, item) -> tuple[Future, Future | None]:
-        """Run `work(item)`, then `then(item, result)`, in one of the threads.
-
-        The first future holds `work`'s outcome (the slot), the second `then`'s; each
-        is given to `completed` when done.
-        """
-        future: Future = Future()
-        rest: Future | None = Future() if self.then is not None else None
-        for each in (future, rest):
-            if each is not None:
-                each.add_done_callback(self.completed)
+    def submit(self, task: _Task) -> None:
+        """Run `work(task.item)`, then `then(task.item, result)`, in one of the threads,
+        reporting (task, SLOT/DONE/FAILED, result or exception) as it goes."""
         with self.lock:
             spawn = self.idle == 0
             if spawn:
@@ -195,11 +184,12 @@ class _Threads:
                 self.idle -= 1
         if spawn:
             threading.Thread(target=self._serve, name="oermonitor-work", daemon=True).start()
-        self.tasks.put((item, future, rest))
-        return future, rest
+        self.tasks.put(task)
 
     def stop(self) -> None:
-        """Let every thread end once it is free (a stuck one ends when unstuck)."""
+        """Start no further task; let every thread end once it is free (a stuck one
+        ends when unstuck)."""
+        self.stopped = True
         for _ in range(self.started):
             self.tasks.put(None)
 
@@ -208,45 +198,37 @@ class _Threads:
             task = self.tasks.get()
             if task is None:
                 return
-            self._run(*task)
+            if not self.stopped:
+                self._run(task)
             with self.lock:
                 self.idle += 1
 
-    def _run(self, item, future: Future, rest: Future | None) -> None:
-        if not future.set_running_or_notify_cancel():
-            if rest is not None:
-                rest.cancel()
-            return
+    def _run(self, task: _Task) -> None:
         try:
-            result = self.work(item)
+            result = self.work(task.item)
+            if self.then is not None:
+                self.report((task, SLOT, None))
+                result = self.then(task.item, result)
         except BaseException as exc:
-            future.set_exception(exc)
-            return
-        if rest is None or self.then is None:
-            future.set_result(result)
-            return
-        rest.set_running_or_notify_cancel()
-        future.set_result(result)
-        try:
-            rest.set_result(self.then(item, result))
-        except BaseException as exc:
-            rest.set_exception(exc)
+            self.report((task, FAILED, exc))
+        else:
+            self.report((task, DONE, result))
 
 
-def _completed(completions: queue.SimpleQueue, timeout: float | None) -> list[Future]:
-    """The futures done by now: waits up to `timeout` for the first."""
+def _received(messages: queue.SimpleQueue, timeout: float | None) -> list:
+    """The messages sent by now: waits up to `timeout` for the first."""
     try:
-        finished = [completions.get(timeout=timeout)]
+        received = [messages.get(timeout=timeout)]
     except queue.Empty:
         return []
     while True:
         try:
-            finished.append(completions.get_nowait())
+            received.append(messages.get_nowait())
         except queue.Empty:
-            return finished
+            return received
 
 
-def _start_ready(hosts, turn, running, submit, room, per_host, delay, now) -> float:
+def _start_ready(hosts, turn, start, room, per_host, delay, now) -> float:
     """Start up to `room` items that may start now, one per host per pass; return when
     to look again."""
     started = True
@@ -262,8 +244,7 @@ def _start_ready(hosts, turn, running, submit, room, per_host, delay, now) -> fl
                 item = host.queue.popleft()
                 host.running += 1
                 host.next_start = now + delay
-                future, rest = submit(item)
-                running[future] = (item, name, rest)
+                start(item, name)
                 room -= 1
                 started = True
                 if not host.queue:
