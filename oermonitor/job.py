@@ -159,7 +159,8 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
                              body_hash=material["body_hash"])
 
     def read(material: dict, fetched: tuple[FetchResult, Facts | None]):
-        # The request is over (its slot already serves the next one): read the page.
+        # The request is over (its slot already serves the next one): read the page,
+        # in one of the scheduler's reader threads.
         result, facts = fetched
         return result, facts if facts is not None else extract_pool.extract(result)
 
@@ -174,7 +175,8 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
             concurrency=settings.fetch.concurrency,
             per_host_delay=settings.fetch.per_host_delay,
             per_host_concurrency=settings.fetch.per_host_concurrency,
-            deadline=deadline, on_done=on_done, then=read)
+            deadline=deadline, on_done=on_done, then=read,
+            readers=extract_pool.processes)  # a reader per process: none waits for another
     finally:
         fetcher.close()
         extract_pool.close()

@@ -12,9 +12,10 @@
 - `on_done(item, result)` runs in the calling thread as each item completes, so
   the caller can write to SQLite there;
 - with `then`, an item's slot is given back as soon as `work(item)` returns (the
-  request is over), and `then(item, work's result)` finishes it in the same
-  thread; its result goes to `on_done`. The next request need not wait for the
-  reading of the last page. At most `concurrency` more items may be in `then`
+  request is over), and `then(item, work's result)` finishes it in one of
+  `readers` threads of its own; its result goes to `on_done`. The next request
+  need not wait for the reading of the last page, and a thread that fetched
+  never waits for a reader. At most `concurrency` more items may be in `then`
   (reading falls behind): no new item starts until one of them is done;
 - at `deadline` (a `time.monotonic()` value) no new item starts and the items
   still running are abandoned: their results, whenever they come, are dropped.
@@ -75,7 +76,8 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
             concurrency: int, per_host_delay: float, per_host_concurrency: int = 2,
             deadline: float | None = None,
             on_done: Callable[[T, Any], None] | None = None,
-            then: Callable[[T, R], Any] | None = None) -> ScheduleReport:
+            then: Callable[[T, R], Any] | None = None,
+            readers: int | None = None) -> ScheduleReport:
     started = time.monotonic()
     concurrency = max(1, concurrency)
     per_host = concurrency if per_host_delay <= 0 else max(1, min(per_host_concurrency,
@@ -90,7 +92,7 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
     # The threads say what became of each task on one queue, the only thing this
     # thread waits on: one wake-up serves every message that came in meanwhile.
     messages: queue.SimpleQueue[tuple[_Task, str, Any]] = queue.SimpleQueue()
-    threads = _Threads(work, then, messages.put)
+    threads = _Threads(work, messages.put, then, max(1, readers or concurrency))
 
     def start(item: T, name: str) -> None:
         task = _Task(item, name)
@@ -157,25 +159,32 @@ class _Task:
 
 
 class _Threads:
-    """Daemon threads that run submitted tasks, reused from one task to the next.
+    """Daemon threads that run submitted tasks, reused from one task to the next, and
+    the threads that run `then`.
 
-    A thread is started only when every existing one is busy, so there are never more
-    than the items ever in flight at once (`concurrency` plus those in `then`).
-    Starting a thread per item costs more than a typical `then` step itself.
+    A thread for `work` is started only when every existing one is busy, so there are
+    never more than `concurrency` (starting a thread per item costs more than a
+    typical `then` step itself). `then` runs in a fixed number of `readers` threads,
+    fed by a queue: when reading is the slow part, the fetched pages wait in that
+    queue, not in threads of their own that each wait for their turn.
     """
 
-    def __init__(self, work: Callable, then: Callable | None,
-                 report: Callable[[tuple[_Task, str, Any]], None]):
-        self.work, self.then, self.report = work, then, report
+    def __init__(self, work: Callable, report: Callable[[tuple[_Task, str, Any]], None],
+                 then: Callable | None, readers: int):
+        self.work, self.report, self.then = work, report, then
         self.tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self.fetched: queue.SimpleQueue = queue.SimpleQueue()  # (task, work's result)
         self.idle = 0
         self.started = 0
         self.stopped = False
         self.lock = threading.Lock()
+        self.readers = readers if then is not None else 0
+        for _ in range(self.readers):
+            threading.Thread(target=self._read, name="oermonitor-read", daemon=True).start()
 
     def submit(self, task: _Task) -> None:
-        """Run `work(task.item)`, then `then(task.item, result)`, in one of the threads,
-        reporting (task, SLOT/DONE/FAILED, result or exception) as it goes."""
+        """Run `work(task.item)` in one of the threads, then `then(task.item, result)` in a
+        reader, reporting (task, SLOT/DONE/FAILED, result or exception) as it goes."""
         with self.lock:
             spawn = self.idle == 0
             if spawn:
@@ -192,6 +201,8 @@ class _Threads:
         self.stopped = True
         for _ in range(self.started):
             self.tasks.put(None)
+        for _ in range(self.readers):
+            self.fetched.put(None)
 
     def _serve(self) -> None:
         while True:
@@ -206,13 +217,30 @@ class _Threads:
     def _run(self, task: _Task) -> None:
         try:
             result = self.work(task.item)
-            if self.then is not None:
-                self.report((task, SLOT, None))
-                result = self.then(task.item, result)
         except BaseException as exc:
             self.report((task, FAILED, exc))
-        else:
+            return
+        if self.then is None:
             self.report((task, DONE, result))
+            return
+        self.report((task, SLOT, None))  # before the reader can report DONE
+        self.fetched.put((task, result))
+
+    def _read(self) -> None:
+        assert self.then is not None
+        while True:
+            fetched = self.fetched.get()
+            if fetched is None:
+                return
+            if self.stopped:
+                continue
+            task, result = fetched
+            try:
+                outcome = self.then(task.item, result)
+            except BaseException as exc:
+                self.report((task, FAILED, exc))
+            else:
+                self.report((task, DONE, outcome))
 
 
 def _received(messages: queue.SimpleQueue, timeout: float | None) -> list:
