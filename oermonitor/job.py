@@ -14,8 +14,9 @@ notifier sends what is due, and old history is compacted.
 
 Pages are read in worker processes (`workers.ExtractPool`, at most one per CPU),
 each under a CPU deadline (`[run] extract_cpu_seconds`): the fetch threads only
-fetch, the reading of pages runs on every core, and a page built to be slow to
-read is recorded as an `error` instead of stalling the run.
+fetch, one reader thread per process hands it the fetched pages in turn, the
+reading of pages runs on every core, and a page built to be slow to read is
+recorded as an `error` instead of stalling the run.
 
 Failing materials come back sooner than healthy ones: after n failures in a row
 the next check is due `retry_failing_after_hours * 2**(n-1)` later, capped at
