@@ -120,8 +120,8 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
                     time.sleep(max(0.0, until - time.monotonic()))
                 continue
             timeout = None if until == INF else max(0.0, until - time.monotonic())
-            # A thread reports SLOT (then DONE or FAILED) for a task with `then`, else
-            # DONE or FAILED alone; one thread's messages arrive in the order sent.
+            # With `then`, a task's SLOT comes first (it is sent before the task goes to
+            # a reader), then DONE or FAILED; without, DONE or FAILED alone.
             for task, outcome, value in _received(messages, timeout):
                 if task in running:
                     running.discard(task)
