@@ -449,11 +449,14 @@ def read_capped(raw, max_bytes: int, deadline: float) -> tuple[bytes, bool]:
     `read1` returns what one read from the socket yields, decompressed but never
     more than asked for, so neither a gzip bomb nor a trickling endless stream can
     outgrow the cap or outlast the deadline by more than one read timeout.
+    A body sent as is (no Content-Encoding, the usual case) skips urllib3's
+    decoding layer, and one of known length needs no last read to see it end.
     """
+    encoded = "content-encoding" in raw.headers
     parts: list[bytes] = []
     size = 0
     while True:
-        chunk = raw.read1(min(CHUNK, max_bytes - size + 1), decode_content=True)
+        chunk = raw.read1(min(CHUNK, max_bytes - size + 1), decode_content=encoded)
         if not chunk:
             return b"".join(parts), False
         if size + len(chunk) > max_bytes:
@@ -461,6 +464,8 @@ def read_capped(raw, max_bytes: int, deadline: float) -> tuple[bytes, bool]:
             return b"".join(parts), True
         parts.append(chunk)
         size += len(chunk)
+        if not encoded and raw.length_remaining == 0:
+            return b"".join(parts), False
         if time.monotonic() > deadline:
             raise ReadTimeoutError(None, None, "the body did not end within the time limit")  # type: ignore[arg-type]
 
