@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, overload
 
 import orjson
 
-from oermonitor import files, lifecycle, localtime, policy, wording
+from oermonitor import files, localtime, policy, wording
 from oermonitor.errors import BadInput
 from oermonitor.models import SERVED, STATES
 from oermonitor.settings import PolicySettings
-from oermonitor.store import Store
+from oermonitor.store import OverviewRow, Store
 
 if TYPE_CHECKING:
     import jinja2
@@ -82,51 +82,52 @@ def clean(text: str | None) -> str | None:
     return text if not text or text.isprintable() else text.translate(_CONTROLS)
 
 
-def record(row: dict, settings: PolicySettings, today: date) -> dict:
+def record(row: OverviewRow, settings: PolicySettings, today: date) -> dict:
     """One material's overview record (the `status --json` object)."""
     a = policy.assess(row, settings, today)
+    problems = a.problems
     return {
-        "id": row["id"],
-        "url": row["url"],
-        "title": clean(row["title"] or row["page_title"]),
-        "pilot": row["pilot"],
-        "pilot_end_date": row["pilot_end_date"],
-        "coordinator_email": row["coordinator_email"],
-        "maintainer_email": row["maintainer_email"],
-        "maintainer_name": row["maintainer_name"],
+        "id": row.id,
+        "url": row.url,
+        "title": clean(row.title or row.page_title),
+        "pilot": row.pilot,
+        "pilot_end_date": row.pilot_end_date,
+        "coordinator_email": row.coordinator_email,
+        "maintainer_email": row.maintainer_email,
+        "maintainer_name": row.maintainer_name,
         "state": a.state,
-        "problems": [p.code for p in a.problems],
+        "problems": [p.code for p in problems],
         "problem_details": [{"code": p.code, "since": p.since, "detail": p.detail}
-                            for p in a.problems],
-        "since": min((p.since for p in a.problems if p.since), default=None)
-        if a.problems else None,
-        "availability": row["availability"],
-        "status_code": row["status_code"],
-        "error": clean(row["error"]),
-        "final_url": row["final_url"],
-        "licence": row["licence"],
-        "licence_scope": row["licence_scope"],
-        "expected_licence": row["expected_licence"],
-        "catalogue_licence": row["catalogue_licence"],
-        "last_modified": row["last_modified"],
-        "last_checked": row["last_checked_at"],
+                            for p in problems],
+        "since": min((p.since for p in problems if p.since), default=None)
+        if problems else None,
+        "availability": row.availability,
+        "status_code": row.status_code,
+        "error": clean(row.error),
+        "final_url": row.final_url,
+        "licence": row.licence,
+        "licence_scope": row.licence_scope,
+        "expected_licence": row.expected_licence,
+        "catalogue_licence": row.catalogue_licence,
+        "last_modified": row.last_modified,
+        "last_checked": row.last_checked_at,
         "last_maintained": a.last_maintained,
         "stale_on": a.stale_on,
         "muted": a.muted,
-        "muted_until": row["muted_until"] if a.muted else None,
-        "mute_reason": row["mute_reason"] if a.muted else None,
-        "evergreen": bool(row["evergreen"]),
-        "review_interval_days": row["review_interval_days"],
-        "retired_at": row["retired_at"],
-        "retire_reason": row["retire_reason"],
-        "proposed_url": row["proposed_url"],
+        "muted_until": row.muted_until if a.muted else None,
+        "mute_reason": row.mute_reason if a.muted else None,
+        "evergreen": bool(row.evergreen),
+        "review_interval_days": row.review_interval_days,
+        "retired_at": row.retired_at,
+        "retire_reason": row.retire_reason,
+        "proposed_url": row.proposed_url,
     }
 
 
 def overview(store: Store, settings: PolicySettings, today: date, *, pilot: str | None = None,
              maintainer: str | None = None, states: tuple[str, ...] = ()) -> list[dict]:
     """Every (matching) material's record, in id order."""
-    rows = store.materials(pilot=pilot, maintainer=maintainer, overview_only=True)
+    rows = store.overview_rows(pilot=pilot, maintainer=maintainer)
     with _no_gc_pauses():
         records = [record(row, settings, today) for row in rows]
     if states:
@@ -137,12 +138,16 @@ def overview(store: Store, settings: PolicySettings, today: date, *, pilot: str 
 @contextmanager
 def _no_gc_pauses():
     """Building 100,000 records makes Python's cycle collector rescan them over and
-    over (a third of the time); they hold no cycles, so pause it meanwhile."""
+    over (a third of the time); they hold no cycles, so pause it meanwhile, and move
+    them straight into its oldest generation after (freeze, unfreeze) instead of
+    letting its next pass scan them all once more."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
+        gc.unfreeze()
         if enabled:
             gc.enable()
 
@@ -231,8 +236,11 @@ def find_material(store: Store, key: str) -> dict:
 def material_detail(store: Store, settings: PolicySettings, key: str, today: date,
                     limit: int | None = None) -> dict:
     """One material's record with its history timeline (newest first)."""
+    from oermonitor import lifecycle  # with page extraction: not for the overview
+
     row = find_material(store, key)
-    detail = record(row, settings, today)
+    [overview_row] = store.overview_rows(material_id=row["id"])
+    detail = record(overview_row, settings, today)
     detail.update(page_title=clean(row["page_title"]), registered_title=clean(row["title"]),
                   added_at=row["added_at"], source=row["source"],
                   catalogue_id=row["catalogue_id"], content_hash=row["content_hash"])
