@@ -94,11 +94,15 @@ def status(env: Env, today, pilot, maintainer, states, as_json, as_csv) -> None:
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
     day = today_or(today)
+    if as_json:  # written as the records come: 100,000 need not all be in memory
+        with click.open_file("-", "wb") as out:
+            report.write_json(report.records(env.reader, env.settings.policy, day,
+                                             pilot=pilot, maintainer=maintainer,
+                                             states=tuple(states)), out)
+        return
     records = report.overview(env.reader, env.settings.policy, day, pilot=pilot,
                               maintainer=maintainer, states=tuple(states))
-    if as_json:
-        click.echo(report.to_json(records), nl=False)
-    elif as_csv:
+    if as_csv:
         click.echo(report.to_csv(records, env.settings.language, env.settings.zone)
                    .encode("utf-8-sig"), nl=False)
     else:
