@@ -42,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 import orjson
@@ -226,8 +227,14 @@ class Material(NamedTuple):
 
     @classmethod
     def of(cls, row: Mapping) -> Material:
-        """The fields of a dict row (missing keys read as None)."""
-        return cls._make(map(row.get, cls._fields))
+        """The fields of a dict row; those it lacks read as None."""
+        try:
+            return cls._make(_material_values(row))  # a `materials_view` row has them all
+        except KeyError:
+            return cls._make(map(row.get, cls._fields))
+
+
+_material_values = itemgetter(*Material._fields)
 
 
 def assess(material: Mapping | Material, settings: PolicySettings, today: date) -> Assessment:
