@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from oermonitor import history, report
+from oermonitor import history, policy, report
 from oermonitor.cli import main
 from oermonitor.settings import Settings
 from oermonitor.store import Store
@@ -321,3 +321,24 @@ def test_json_in_pieces_equals_the_whole_list(n):
     out = io.BytesIO()
     report.write_json(iter(records), out)
     assert out.getvalue() == report.to_json(records)
+
+
+def test_overview_rows_are_judged_as_the_full_rows(db):
+    """The overview judges its lean rows; the nightly mail plan judges full
+    `materials_view` rows: both must come to the same judgement."""
+    settings = Settings().policy
+    with Store.open(db) as store:
+        store.db.execute("update maintainers set bounced_at = '2025-08-01T02:00:00+00:00', "
+                         "bounce_reason = '550 no such user'")
+        store.update_material(2, {"muted_until": "2025-12-31", "mute_reason": "verbouwing",
+                                  "retired_at": None})
+        store.update_material(3, {"unowned_since": "2025-07-01T00:00:00+00:00",
+                                  "unowned_reason": "released",
+                                  "unowned_detail": '{"note": "geen tijd"}'})
+        rows = list(store.overview_rows())
+        assert set(policy.Material._fields) <= set(type(rows[0])._fields)
+        assert len(rows) == 7
+        for row in rows:
+            full = store.material(row.id)
+            for day in (date(2025, 6, 1), date(2025, 9, 1), date(2027, 1, 1)):
+                assert policy.assess(row, settings, day) == policy.assess(full, settings, day)
