@@ -5,11 +5,13 @@
     text = to_csv(records, "nl", zone)           # `;`-separated, for Excel (nl)
     write_html(path, render_html(records, pilots, today, "nl", zone, now))
     detail = material_detail(store, settings.policy, "12", today)   # `show`
+    write_json(records(store, settings.policy, today), out)        # `status --json`
 
-One query for all materials, then `policy.assess` in a tight loop: the overview
-of 100,000 materials must stay well under two seconds. Text that comes from the
-web (page titles, error details) is stripped of control characters here, so no
-caller can print a page's escape sequences to a terminal.
+One query for all materials, rows as named tuples (`store.OverviewRow`) judged by
+`policy.assess` in a tight loop; `status --json` writes the records as they come.
+The overview of 100,000 materials must stay well under two seconds. Text that comes
+from the web (page titles, error details) is stripped of control characters here,
+so no caller can print a page's escape sequences to a terminal.
 """
 
 from __future__ import annotations
