@@ -43,7 +43,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import orjson
 
@@ -237,10 +237,15 @@ class Material(NamedTuple):
 _material_values = itemgetter(*Material._fields)
 
 
-def assess(material: Mapping | Material, settings: PolicySettings, today: date) -> Assessment:
+def _material(material: Mapping | tuple) -> Material:
+    """A dict row read into a `Material`; a named tuple with its fields as it is."""
+    return cast(Material, material) if isinstance(material, tuple) else Material.of(material)
+
+
+def assess(material: Mapping | tuple, settings: PolicySettings, today: date) -> Assessment:
     """State and problems of one material as of `today`: a `store.materials_view()` row,
-    or anything with the fields of a `Material` (a `store.OverviewRow`)."""
-    m = material if isinstance(material, tuple) else Material.of(material)
+    or a named tuple with the fields of a `Material` (a `store.OverviewRow`)."""
+    m = _material(material)
     t = m.tracking or {}
     if isinstance(t, str):
         t = orjson.loads(t)
@@ -263,8 +268,9 @@ def assess(material: Mapping | Material, settings: PolicySettings, today: date) 
         problems.append(Problem("stale", stale_on, {
             "last_maintained": last_maintained, "pilot_end_date": m.pilot_end_date,
             "days": m.review_interval_days or settings.stale_after_days}))
-    if m.maintainer_bounced_at or m.unowned_since:
-        problems.append(no_maintainer(m))
+    keeper = no_maintainer(m)
+    if keeper:
+        problems.append(keeper)
     state = "ok"
     for p in problems:
         if RANK[STATE_OF[p.code]] < RANK[state]:
@@ -272,10 +278,10 @@ def assess(material: Mapping | Material, settings: PolicySettings, today: date) 
     return Assessment(state, problems, last_maintained, stale_on, muted)
 
 
-def no_maintainer(material: Mapping | Material) -> Problem | None:
+def no_maintainer(material: Mapping | tuple) -> Problem | None:
     """Nobody really keeps the material: the maintainer's address bounces, or the
     maintainer said they no longer keep it, or ignored the reminders (`unowned_*`)."""
-    m = material if isinstance(material, tuple) else Material.of(material)
+    m = _material(material)
     if m.maintainer_bounced_at:
         return Problem("no_maintainer", m.maintainer_bounced_at[:10], {
             "reason": "bounced", "bounce_reason": m.maintainer_bounce_reason,

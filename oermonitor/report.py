@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, tzinfo
 from functools import cache
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, overload
+from typing import IO, TYPE_CHECKING, overload
 
 import orjson
 
@@ -202,7 +202,7 @@ def to_json(records: list[dict]) -> bytes:
     return orjson.dumps(records, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
-def write_json(records: Iterable[dict], out: BinaryIO) -> None:
+def write_json(records: Iterable[dict], out: IO[bytes]) -> None:
     """Write what `to_json(list(records))` gives, as the records come, a thousand at a
     time: the records of 100,000 materials (and their text) need not all be in memory
     at once. Each piece is a list's indented JSON without its brackets, so the records
