@@ -313,7 +313,7 @@ def test_status_json_is_the_whole_list_byte_for_byte(db):
     assert result.stdout_bytes == b"[]\n"
 
 
-@pytest.mark.parametrize("n", [0, 1, 999, 1000, 1001, 2500])
+@pytest.mark.parametrize("n", [0, 1, 99, 100, 101, 250])
 def test_json_in_pieces_equals_the_whole_list(n):
     records = [{"id": i, "title": f"Les {i} \u00e9\u202e\n", "problems": ["stale"] * (i % 3),
                 "problem_details": [{"code": "stale", "detail": {"days": i, "was": None}}]
