@@ -342,3 +342,27 @@ def test_overview_rows_are_judged_as_the_full_rows(db):
             full = store.material(row.id)
             for day in (date(2025, 6, 1), date(2025, 9, 1), date(2027, 1, 1)):
                 assert policy.assess(row, settings, day) == policy.assess(full, settings, day)
+
+
+def test_status_json_into_a_reader_that_stops_early_ends_quietly(tmp_path):
+    """`oermonitor status --json | head -c 100`: no error, no traceback, exit 0."""
+    import subprocess
+    import sys
+
+    from oermonitor.clock import utcnow
+    from oermonitor.registry import MaterialRow, register
+
+    database = tmp_path / "o.db"
+    with Store.open(database) as store:  # far more JSON than a pipe holds
+        register(store, [MaterialRow(url=f"https://example.org/les/{i}", pilot="Pilot",
+                                     maintainer_email="keeper@school.example")
+                         for i in range(3000)], utcnow())
+    command = [sys.executable, "-m", "oermonitor", "--db", str(database), "status", "--json"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          cwd=tmp_path) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(100).startswith(b"[")
+        process.stdout.close()  # the reader has seen enough
+        errors = process.stderr.read().decode()
+        code = process.wait(timeout=60)
+    assert (code, errors) == (0, "")

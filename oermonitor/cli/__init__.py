@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import os
 import sqlite3
 import sys
 from dataclasses import replace
@@ -103,6 +104,10 @@ class Group(click.Group):
             database = self._database(ctx)
             echo_error(f"database{database}: {exc}")
             ctx.exit(OperationalError.exit_code)
+        except BrokenPipeError:  # `oermonitor status --json | head`: the reader has enough
+            # Nothing more can reach it, not even what is still buffered at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except OSError as exc:  # a full disk, a folder we may not write in, ...
             where = f"{exc.filename}: " if exc.filename else ""
             echo_error(f"{where}{exc.strerror or exc}")
