@@ -34,6 +34,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from oermonitor import licences, registry
+from oermonitor.clock import typed_date
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.fetch import user_agent
 from oermonitor.guard import BlockedAddress, ResolveFailed, Resolver, pinned_pool_classes
@@ -470,7 +471,7 @@ def _check_options(query: str, pilot: str, maintainer_email: str,
     if problem:
         raise BadInput(problem)
     if pilot_end_date is not None:
-        parsed = registry.parse_date(pilot_end_date)
+        parsed = typed_date(pilot_end_date)
         if parsed is None:
             raise BadInput(f"--pilot-end-date {pilot_end_date!r} is not a date "
                            "(use YYYY-MM-DD or DD-MM-YYYY)")

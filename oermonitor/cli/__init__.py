@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from oermonitor import __version__
-from oermonitor.clock import utcnow
+from oermonitor.clock import typed_date, utcnow
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.safetext import for_terminal
 from oermonitor.settings import Settings, load_settings
@@ -216,9 +216,7 @@ class IsoDate(click.ParamType):
     def convert(self, value, param, ctx) -> date:
         if isinstance(value, date):
             return value
-        from oermonitor.registry import parse_date  # the spreadsheet's reading, on demand
-
-        parsed = parse_date(str(value))
+        parsed = typed_date(str(value))
         if parsed is None:
             label = param.opts[0] if param is not None and param.opts else "date"
             raise BadInput(f"{label}: expected a date as YYYY-MM-DD or DD-MM-YYYY, "
