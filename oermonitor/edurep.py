@@ -30,12 +30,14 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from lxml import etree
+from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from oermonitor import licences, registry
+from oermonitor.clock import typed_date
 from oermonitor.errors import BadInput, OperationalError
-from oermonitor.fetch import Session, user_agent
-from oermonitor.guard import BlockedAddress, PinnedAdapter, ResolveFailed, Resolver
+from oermonitor.fetch import user_agent
+from oermonitor.guard import BlockedAddress, ResolveFailed, Resolver, pinned_pool_classes
 from oermonitor.settings import Settings
 from oermonitor.store import Store
 from oermonitor.validate import email_problem, url_problem
@@ -100,6 +102,27 @@ class EdurepImport:
 # -- HTTP ------------------------------------------------------------------------
 
 
+class _Session(requests.Session):
+    """A requests Session for a client that follows redirects itself, hop by hop (to
+    guard each one): requests would still read each Location for its own use, and
+    fail on one that is not UTF-8."""
+
+    def get_redirect_target(self, resp):
+        return None
+
+
+class _PinnedAdapter(HTTPAdapter):
+    """A requests adapter whose connections go only to addresses `resolver` approved."""
+
+    def __init__(self, resolver: Resolver, watchdog=None, **kwargs):
+        self._pool_classes = pinned_pool_classes(resolver, watchdog)
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = self._pool_classes
+
+
 class CatalogueClient:
     """Catalogue requests: our User-Agent, the fetch timeouts, a retry on temporary
     server trouble, and the private-address guard on every redirect hop."""
@@ -107,13 +130,13 @@ class CatalogueClient:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.resolver = Resolver(settings.allow_private_networks)
-        self.session = Session()
+        self.session = _Session()
         self.session.headers["User-Agent"] = user_agent(settings.fetch.contact)
         self.watchdog = Watchdog()  # [fetch] total_timeout per request, to the last byte
         retry = Retry(total=settings.fetch.max_tries - 1, backoff_factor=settings.fetch.backoff_base,
                       status_forcelist=(502, 503, 504), allowed_methods=("GET",),
                       raise_on_status=False, respect_retry_after_header=False)
-        adapter = PinnedAdapter(self.resolver, self.watchdog, max_retries=retry)
+        adapter = _PinnedAdapter(self.resolver, self.watchdog, max_retries=retry)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -448,7 +471,7 @@ def _check_options(query: str, pilot: str, maintainer_email: str,
     if problem:
         raise BadInput(problem)
     if pilot_end_date is not None:
-        parsed = registry.parse_date(pilot_end_date)
+        parsed = typed_date(pilot_end_date)
         if parsed is None:
             raise BadInput(f"--pilot-end-date {pilot_end_date!r} is not a date "
                            "(use YYYY-MM-DD or DD-MM-YYYY)")

@@ -51,9 +51,9 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
-import requests
+import certifi
 from urllib3 import PoolManager, Timeout
 from urllib3.exceptions import (
     ConnectTimeoutError,
@@ -81,7 +81,7 @@ CHUNK = 64 * 1024
 DRAIN_LIMIT = 64 * 1024  # of a redirect or error body: enough to reuse the connection
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # gzip, deflate (br, zstd when their decoders are installed): what urllib3 decodes
-ACCEPT_ENCODING = requests.utils.DEFAULT_ACCEPT_ENCODING
+ACCEPT_ENCODING = ", ".join(re.split(r",\s*", make_headers(accept_encoding=True)["accept-encoding"]))
 TEXT_TYPES = ("application/xhtml+xml", "application/xml", "application/json",
               "application/ld+json", "application/javascript")
 # WHATWG: these labels mean windows-1252 on the web.
@@ -102,15 +102,6 @@ SIGN_IN_HOSTS = frozenset({"login", "signin", "sso", "auth", "accounts", "idp", 
 def user_agent(contact: str = "") -> str:
     base = f"oermonitor/{__version__}"
     return f"{base} (+{contact})" if contact.strip() else base
-
-
-class Session(requests.Session):
-    """A requests Session for callers that follow redirects themselves, hop by hop
-    (`edurep`): requests would still read each Location for its own use, and fail on
-    one that is not UTF-8."""
-
-    def get_redirect_target(self, resp):
-        return None
 
 
 @dataclass
@@ -167,7 +158,7 @@ class Fetcher:
         # certificate and host name required, TLS 1.2 or later. The bundle is read
         # before the first HTTPS request (`_prepare`), not by a run without one.
         self._tls = create_urllib3_context()
-        self._ca_certs = ca_certs or requests.utils.DEFAULT_CA_BUNDLE_PATH
+        self._ca_certs = ca_certs or certifi.where()
         self._tls_lock = threading.Lock()
         self._tls_ready = False
         self.pools = PoolManager(num_pools=max(16, pool), maxsize=pool, block=False,
@@ -343,6 +334,8 @@ class Fetcher:
                     self._tls.load_verify_locations(self._ca_certs)
                     self._tls_ready = True
         if not url.isascii():  # IDNA (UTS 46) and percent-encoding, as requests does
+            import requests  # rare here; not loaded by a run that never needs it
+
             prepared = requests.PreparedRequest()
             prepared.prepare_url(url, None)
             url = prepared.url or url
@@ -355,7 +348,8 @@ class Fetcher:
         if "@" in url:
             parts = urlsplit(url)
             if parts.username is not None or parts.password is not None:
-                user, password = requests.utils.get_auth_from_url(url)
+                user, password = (unquote(parts.username or ""),
+                                  unquote(parts.password or ""))
                 extra["Authorization"] = make_headers(
                     basic_auth=f"{user}:{password}")["authorization"]
         return url, {**headers, **extra} if extra else headers
@@ -455,11 +449,14 @@ def read_capped(raw, max_bytes: int, deadline: float) -> tuple[bytes, bool]:
     `read1` returns what one read from the socket yields, decompressed but never
     more than asked for, so neither a gzip bomb nor a trickling endless stream can
     outgrow the cap or outlast the deadline by more than one read timeout.
+    A body sent as is (no Content-Encoding, the usual case) skips urllib3's
+    decoding layer, and one of known length needs no last read to see it end.
     """
+    encoded = "content-encoding" in raw.headers
     parts: list[bytes] = []
     size = 0
     while True:
-        chunk = raw.read1(min(CHUNK, max_bytes - size + 1), decode_content=True)
+        chunk = raw.read1(min(CHUNK, max_bytes - size + 1), decode_content=encoded)
         if not chunk:
             return b"".join(parts), False
         if size + len(chunk) > max_bytes:
@@ -467,6 +464,8 @@ def read_capped(raw, max_bytes: int, deadline: float) -> tuple[bytes, bool]:
             return b"".join(parts), True
         parts.append(chunk)
         size += len(chunk)
+        if not encoded and raw.length_remaining == 0:
+            return b"".join(parts), False
         if time.monotonic() > deadline:
             raise ReadTimeoutError(None, None, "the body did not end within the time limit")  # type: ignore[arg-type]
 

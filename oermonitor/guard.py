@@ -5,8 +5,8 @@ A registered URL (or a redirect) could point at ``http://127.0.0.1/admin``,
 networks are allowed, such a host is refused before anything is sent.
 
 A host is resolved once per `Resolver` (one per run) and the connection is then
-made to exactly the addresses that were checked (`pinned_pool_classes` for
-urllib3, `PinnedAdapter` for requests), so a DNS answer that changes between
+made to exactly the addresses that were checked (`pinned_pool_classes`, for
+urllib3; the catalogue client's requests adapter uses them too), so a DNS answer that changes between
 the check and the connection cannot slip through.
 Numeric spellings such as ``2130706433`` or ``0x7f000001`` are resolved by the
 system resolver to the address they mean, and checked as such.
@@ -21,7 +21,6 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
@@ -207,15 +206,3 @@ def pinned_pool_classes(resolver: Resolver, watchdog=None) -> dict[str, type[HTT
         "https": type("PinnedHTTPSPool", (HTTPSConnectionPool,),
                       {"ConnectionCls": tls_connection}),
     }
-
-
-class PinnedAdapter(HTTPAdapter):
-    """A requests adapter whose connections go only to addresses `resolver` approved."""
-
-    def __init__(self, resolver: Resolver, watchdog=None, **kwargs):
-        self._pool_classes = pinned_pool_classes(resolver, watchdog)
-        super().__init__(**kwargs)
-
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = self._pool_classes

@@ -14,8 +14,9 @@ notifier sends what is due, and old history is compacted.
 
 Pages are read in worker processes (`workers.ExtractPool`, at most one per CPU),
 each under a CPU deadline (`[run] extract_cpu_seconds`): the fetch threads only
-fetch, the reading of pages runs on every core, and a page built to be slow to
-read is recorded as an `error` instead of stalling the run.
+fetch, one reader thread per process hands it the fetched pages in turn, the
+reading of pages runs on every core, and a page built to be slow to read is
+recorded as an `error` instead of stalling the run.
 
 Failing materials come back sooner than healthy ones: after n failures in a row
 the next check is due `retry_failing_after_hours * 2**(n-1)` later, capped at
@@ -159,7 +160,8 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
                              body_hash=material["body_hash"])
 
     def read(material: dict, fetched: tuple[FetchResult, Facts | None]):
-        # The request is over (its slot already serves the next one): read the page.
+        # The request is over (its slot already serves the next one): read the page,
+        # in one of the scheduler's reader threads.
         result, facts = fetched
         return result, facts if facts is not None else extract_pool.extract(result)
 
@@ -174,7 +176,8 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
             concurrency=settings.fetch.concurrency,
             per_host_delay=settings.fetch.per_host_delay,
             per_host_concurrency=settings.fetch.per_host_concurrency,
-            deadline=deadline, on_done=on_done, then=read)
+            deadline=deadline, on_done=on_done, then=read,
+            readers=extract_pool.processes)  # a reader per process: none waits for another
     finally:
         fetcher.close()
         extract_pool.close()

@@ -261,7 +261,12 @@ _NAME = (rf"(?P<n_pre>\b(?:CC|Creative{_S}Commons){_S})?\b(?P<n_el>{_BY_WORD}"
          rf"(?:{_S}/?{_S}{_OTHER_WORDS}){{0,3}})\b" + _version("n_")
          + rf"(?:{_S}(?P<n_jur>Nederland|Netherlands|Internationa(?:al|le|l)|Unported|IGO)\b)?"
          rf"(?P<n_suf>{_S}(?:licentie|license|licence|lizenz)\b)?")
-_TEXT = re.compile("|".join((
+# Every statement below starts with one of these characters (ignoring case): the
+# regex tests them first, so most positions of a text cost one character test
+# instead of a try of every alternative (a quarter of the time, same matches).
+# tests/test_licences.py checks the hits against the alternatives alone.
+_TEXT_STARTS = "chwnapm/"
+_TEXT_ALTERNATIVES = "|".join((
     r"(?P<url>(?:https?:)?(?://)?(?:www\.)?creativecommons\.org/[^\s\"'<>]+)",
     _ABBR,
     _NAME,
@@ -272,7 +277,8 @@ _TEXT = re.compile("|".join((
     rf"|All{_S}rights{_S}(?:are{_S})?reserved"
     rf"|Alle{_S}Rechte{_S}(?:sind{_S})?(?:vorbehalten|beim{_S}(?:Autor|Urheber|Verfasser"
     rf"|Herausgeber|Verlag)\w*|bei{_S}(?:de[mnr]{_S})?(?:Autor|Urheber|Verfasser)\w*))\b)",
-)), re.I)
+))
+_TEXT = re.compile(f"(?=[{_TEXT_STARTS}])(?:{_TEXT_ALTERNATIVES})", re.I)
 # Cheap test whether a text can hold any of the above (used before the full scan).
 TEXT_TRIGGER = re.compile(r"\bcc|creative|naamsvermelding|attribution|namensnennung"
                           r"|publi(?:c|ek)\W*dom|rechten\W*(?:zijn\W*)?voorbehouden"

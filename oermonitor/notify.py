@@ -593,7 +593,8 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
              for row in store.active_materials()]
     log = store.notifications()
     welcomes = plan_welcomes(store.pending_welcomes())
-    digests = with_actions(plan(items, log, today, settings), store, log, settings)
+    digests = _after_welcomes(with_actions(plan(items, log, today, settings), store, log,
+                                           settings), welcomes)
     reports = report_mail.due_reports(store, settings, log, today)
     report = NotifyReport(dry_run=dry_run, planned=[*welcomes, *digests, *reports])
     if dry_run or not report.planned:
@@ -608,8 +609,8 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
                 items = [_bounced(row, refused[row["maintainer_email"]], now, settings, today)
                          if row.get("maintainer_email") in refused else (row, assessment)
                          for row, assessment in items]
-                digests = with_actions(plan(items, log, today, settings), store, log,
-                                       settings)
+                digests = _after_welcomes(with_actions(plan(items, log, today, settings),
+                                                       store, log, settings), welcomes)
                 report.planned = [d for d in report.planned if d.role != "coordinator"] + \
                     [d for d in digests if d.role == "coordinator"]
             _deliver(store, mailer, report, [d for d in digests if d.role == "coordinator"],
@@ -627,6 +628,13 @@ def send_due(store: Store, settings: Settings, today: date, now: datetime, *,
             f"{len(report.pending)} of {len(report.planned)} emails not delivered ({reason}); "
             f"they go out with the next run or `oermonitor notify`", report)
     return report
+
+
+def _after_welcomes(digests: list[Digest], welcomes: list[Digest]) -> list[Digest]:
+    """One mail a run for each maintainer: who is welcomed in this run (a welcome that
+    could not go out at the hand-over) hears about problems with the next run."""
+    welcomed = {w.recipient for w in welcomes}
+    return [d for d in digests if d.role != "maintainer" or d.recipient not in welcomed]
 
 
 # What maintainers do themselves (the links in their email) that their coordinator hears.

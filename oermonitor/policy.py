@@ -39,8 +39,11 @@ Rules worth knowing (the README explains them to coordinators):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
+from typing import NamedTuple, cast
 
 import orjson
 
@@ -199,16 +202,57 @@ def repointed(tracking: dict) -> dict:
 # -- judging ------------------------------------------------------------------------------
 
 
-def assess(material: dict, settings: PolicySettings, today: date) -> Assessment:
-    """State and problems of one material (a `store.materials_view()` row) as of `today`."""
-    t = material.get("tracking") or {}
+class Material(NamedTuple):
+    """What the policy reads of a material. A `store.materials_view()` dict is read into
+    one (`Material.of`); a `store.OverviewRow` has these fields itself, so the overview
+    judges 100,000 rows as they come from the database."""
+
+    tracking: dict | str | None = None  # the folded history, decoded or as stored
+    added_at: str | None = None
+    retired_at: str | None = None
+    muted_until: str | None = None
+    evergreen: int | None = None
+    review_interval_days: int | None = None
+    expected_licence: str | None = None
+    catalogue_licence: str | None = None
+    platform_id: str | None = None
+    identity: str | None = None
+    unowned_since: str | None = None
+    unowned_reason: str | None = None
+    unowned_detail: dict | str | None = None
+    pilot_end_date: str | None = None
+    maintainer_email: str | None = None
+    maintainer_bounced_at: str | None = None
+    maintainer_bounce_reason: str | None = None
+
+    @classmethod
+    def of(cls, row: Mapping) -> Material:
+        """The fields of a dict row; those it lacks read as None."""
+        try:
+            return cls._make(_material_values(row))  # a `materials_view` row has them all
+        except KeyError:
+            return cls._make(map(row.get, cls._fields))
+
+
+_material_values = itemgetter(*Material._fields)
+
+
+def _material(material: Mapping | tuple) -> Material:
+    """A dict row read into a `Material`; a named tuple with its fields as it is."""
+    return cast(Material, material) if isinstance(material, tuple) else Material.of(material)
+
+
+def assess(material: Mapping | tuple, settings: PolicySettings, today: date) -> Assessment:
+    """State and problems of one material as of `today`: a `store.materials_view()` row,
+    or a named tuple with the fields of a `Material` (a `store.OverviewRow`)."""
+    m = _material(material)
+    t = m.tracking or {}
     if isinstance(t, str):
         t = orjson.loads(t)
     today_iso = today.isoformat()
-    muted_until = material.get("muted_until")
-    muted = bool(muted_until) and str(muted_until) >= today_iso
-    last_maintained, stale_on = _stale_clock(material, t, settings)
-    if material.get("retired_at"):
+    muted = bool(m.muted_until) and str(m.muted_until) >= today_iso
+    last_maintained, stale_on = _stale_clock(m, t, settings)
+    if m.retired_at:
         return Assessment("retired", [], last_maintained, None, muted)
     if not t.get("checks"):
         return Assessment("unchecked", [], last_maintained, stale_on, muted)
@@ -218,12 +262,13 @@ def assess(material: dict, settings: PolicySettings, today: date) -> Assessment:
         problems.append(_failure(t, failures, settings))
     elif t.get("moved_since"):
         problems.append(Problem("moved", t["moved_since"], {"new_url": t.get("moved_to")}))
-    problems.extend(_licence_problems(material, t, settings))
+    if t.get("licence_known"):
+        problems.extend(_licence_problems(m, t, settings))
     if stale_on and stale_on <= today_iso:
         problems.append(Problem("stale", stale_on, {
-            "last_maintained": last_maintained, "pilot_end_date": material["pilot_end_date"],
-            "days": material.get("review_interval_days") or settings.stale_after_days}))
-    keeper = no_maintainer(material)
+            "last_maintained": last_maintained, "pilot_end_date": m.pilot_end_date,
+            "days": m.review_interval_days or settings.stale_after_days}))
+    keeper = no_maintainer(m)
     if keeper:
         problems.append(keeper)
     state = "ok"
@@ -233,19 +278,19 @@ def assess(material: dict, settings: PolicySettings, today: date) -> Assessment:
     return Assessment(state, problems, last_maintained, stale_on, muted)
 
 
-def no_maintainer(material: dict) -> Problem | None:
+def no_maintainer(material: Mapping | tuple) -> Problem | None:
     """Nobody really keeps the material: the maintainer's address bounces, or the
     maintainer said they no longer keep it, or ignored the reminders (`unowned_*`)."""
-    if material.get("maintainer_bounced_at"):
-        return Problem("no_maintainer", material["maintainer_bounced_at"][:10], {
-            "reason": "bounced", "bounce_reason": material.get("maintainer_bounce_reason"),
-            "maintainer": material.get("maintainer_email")})
-    if material.get("unowned_since"):
-        detail = material.get("unowned_detail")
+    m = _material(material)
+    if m.maintainer_bounced_at:
+        return Problem("no_maintainer", m.maintainer_bounced_at[:10], {
+            "reason": "bounced", "bounce_reason": m.maintainer_bounce_reason,
+            "maintainer": m.maintainer_email})
+    if m.unowned_since:
+        detail = m.unowned_detail
         detail = orjson.loads(detail) if isinstance(detail, str) and detail else (detail or {})
-        return Problem("no_maintainer", material["unowned_since"][:10], dict(
-            detail, reason=material.get("unowned_reason") or "released",
-            maintainer=material.get("maintainer_email")))
+        return Problem("no_maintainer", m.unowned_since[:10], dict(
+            detail, reason=m.unowned_reason or "released", maintainer=m.maintainer_email))
     return None
 
 
@@ -260,12 +305,11 @@ def _failure(t: dict, failures: int, settings: PolicySettings) -> Problem:
     return Problem("broken" if broken else "failing", since, detail)
 
 
-def _licence_problems(material: dict, t: dict, settings: PolicySettings) -> list[Problem]:
-    if not t.get("licence_known"):
-        return []
+def _licence_problems(m: Material, t: dict, settings: PolicySettings) -> list[Problem]:
+    """The licence problems of a material whose licence state is known."""
     licence = t.get("licence")
     since = t.get("licence_since")
-    from_site = licence is None and _site_licence_covers(material, t)
+    from_site = licence is None and _site_licence_covers(m, t)
     if from_site:
         licence = t["licence_site"]
     elif licence is None:
@@ -277,30 +321,30 @@ def _licence_problems(material: dict, t: dict, settings: PolicySettings) -> list
         problems.append(Problem("licence_changed", since, {
             "was": baseline, "now": licence,
             "openness_down": bool(_change(baseline, licence).openness_down)}))
-    expected = material.get("expected_licence")
+    expected = m.expected_licence
     openness = _openness(licence)
     as_expected = bool(expected) and _kind(expected, licence) in ("unchanged", "refined")
     less_open = bool(expected) and licences.OPENNESS_RANK[openness] < licences.OPENNESS_RANK[_openness(expected)]
     if less_open or not (as_expected or _allowed(licence, settings.allowed_licences)):
         problems.append(Problem("licence_not_open", since, {
             "licence": licence, "openness": openness, "expected": expected}))
-    catalogue = material.get("catalogue_licence")
+    catalogue = m.catalogue_licence
     if catalogue and _canonical(catalogue) and _kind(catalogue, licence) == "changed":
         problems.append(Problem("licence_mismatch", since,
                                 {"catalogue": catalogue, "page": licence}))
     return problems
 
 
-def _site_licence_covers(material: dict, t: dict) -> bool:
+def _site_licence_covers(m: Material, t: dict) -> bool:
     """Whether the site's own licence stands in for a material that states none."""
     site = t.get("licence_site")
     if not site or site == licences.ALL_RIGHTS_RESERVED or t.get("licence_was"):
         return False
-    platform = (material.get("platform_id") or material.get("identity") or "").partition(":")[0]
+    platform = (m.platform_id or m.identity or "").partition(":")[0]
     return platform not in OWN_LICENCE_FIELD
 
 
-def _stale_clock(material: dict, t: dict, settings: PolicySettings
+def _stale_clock(m: Material, t: dict, settings: PolicySettings
                  ) -> tuple[str | None, str | None]:
     """(last sign of maintenance, the day the material is or becomes stale).
 
@@ -309,12 +353,12 @@ def _stale_clock(material: dict, t: dict, settings: PolicySettings
     before its pilot ended (plus grace); evergreen materials never are.
     """
     signs = [s for s in (t.get("declared"), t.get("changed"), t.get("confirmed")) if s]
-    first_seen = (material.get("added_at") or "")[:10] or t.get("first_checked")
+    first_seen = (m.added_at or "")[:10] or t.get("first_checked")
     last = max(signs) if signs else first_seen
-    end = material.get("pilot_end_date")
-    if not end or not last or material.get("evergreen"):
+    end = m.pilot_end_date
+    if not end or not last or m.evergreen:
         return last, None
-    days = material.get("review_interval_days") or settings.stale_after_days
+    days = m.review_interval_days or settings.stale_after_days
     return last, _stale_on(end, settings.grace_days, last, days)
 
 

@@ -22,12 +22,12 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from oermonitor import licences, lifecycle
-from oermonitor.clock import iso
+from oermonitor.clock import iso, typed_date
 from oermonitor.errors import BadInput
 from oermonitor.identity import identity
 from oermonitor.store import Store
@@ -38,8 +38,6 @@ MAX_ERROR_LINES = 50  # a sheet with 10,000 bad rows needs the first few and a c
 REQUIRED = ("url", "maintainer_email", "pilot")
 OPTIONAL = ("title", "maintainer_name", "pilot_end_date", "coordinator_email", "expected_licence",
             "maintainer_first_name", "coordinator_name")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_NL_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 CATALOGUE_FIELDS = ("catalogue_id", "catalogue_licence", "catalogue_date")
 
 
@@ -189,23 +187,6 @@ def parse_csv(text: str, where: str, warnings: list[str] | None = None
 # -- validation ----------------------------------------------------------------
 
 
-def parse_date(text: str) -> str | None:
-    """`YYYY-MM-DD` or `DD-MM-YYYY` (also with / or .) to ISO; None when invalid."""
-    text = text.strip()
-    match = _ISO_DATE.match(text)
-    if match:
-        y, m, d = match.groups()
-    else:
-        match = _NL_DATE.match(text)
-        if not match:
-            return None
-        d, m, y = match.groups()
-    try:
-        return date(int(y), int(m), int(d)).isoformat()
-    except ValueError:
-        return None
-
-
 def row_problem(row: MaterialRow) -> str | None:
     """The first thing wrong with one row (mutates it into normal form), else None."""
     for name in REQUIRED:
@@ -221,7 +202,7 @@ def row_problem(row: MaterialRow) -> str | None:
             return problem
         row.coordinator_email = row.coordinator_email.lower()
     if row.pilot_end_date:
-        parsed = parse_date(row.pilot_end_date)
+        parsed = typed_date(row.pilot_end_date)
         if parsed is None:
             return (f"pilot_end_date {row.pilot_end_date!r} is not a date "
                     "(use YYYY-MM-DD or DD-MM-YYYY)")

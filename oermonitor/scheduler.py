@@ -12,9 +12,10 @@
 - `on_done(item, result)` runs in the calling thread as each item completes, so
   the caller can write to SQLite there;
 - with `then`, an item's slot is given back as soon as `work(item)` returns (the
-  request is over), and `then(item, work's result)` finishes it in the same
-  thread; its result goes to `on_done`. The next request need not wait for the
-  reading of the last page. At most `concurrency` more items may be in `then`
+  request is over), and `then(item, work's result)` finishes it in one of
+  `readers` threads of its own; its result goes to `on_done`. The next request
+  need not wait for the reading of the last page, and a thread that fetched
+  never waits for a reader. At most `concurrency` more items may be in `then`
   (reading falls behind): no new item starts until one of them is done;
 - at `deadline` (a `time.monotonic()` value) no new item starts and the items
   still running are abandoned: their results, whenever they come, are dropped.
@@ -35,7 +36,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -76,7 +76,8 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
             concurrency: int, per_host_delay: float, per_host_concurrency: int = 2,
             deadline: float | None = None,
             on_done: Callable[[T, Any], None] | None = None,
-            then: Callable[[T, R], Any] | None = None) -> ScheduleReport:
+            then: Callable[[T, R], Any] | None = None,
+            readers: int | None = None) -> ScheduleReport:
     started = time.monotonic()
     concurrency = max(1, concurrency)
     per_host = concurrency if per_host_delay <= 0 else max(1, min(per_host_concurrency,
@@ -86,21 +87,17 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
         hosts.setdefault(host_of(url_of(item)), _Host()).queue.append(item)
     turn = deque(hosts)  # hosts with items waiting, in turn order
     report = ScheduleReport()
-    running: dict[Future, tuple[T, str, Future | None]] = {}  # holding a slot
-    finishing: dict[Future, T] = {}  # `then` running, slot given back
-    # Every future lands here when done: one queue to wait on, not all the futures
-    # (concurrent.futures.wait locks each of them on every call).
-    completions: queue.SimpleQueue[Future] = queue.SimpleQueue()
-    threads = _Threads(work, then, completions.put)
+    running: set[_Task] = set()  # holding a slot
+    finishing: set[_Task] = set()  # `then` running, slot given back
+    # The threads say what became of each task on one queue, the only thing this
+    # thread waits on: one wake-up serves every message that came in meanwhile.
+    messages: queue.SimpleQueue[tuple[_Task, str, Any]] = queue.SimpleQueue()
+    threads = _Threads(work, messages.put, then, max(1, readers or concurrency))
 
-    def failed(item: T, error: BaseException | None) -> None:
-        log.error("work on %s failed: %r", url_of(item), error)
-        report.failed.append((item, error))
-
-    def done(item: T, result: Any) -> None:
-        report.done.append(item)
-        if on_done is not None:
-            on_done(item, result)
+    def start(item: T, name: str) -> None:
+        task = _Task(item, name)
+        running.add(task)
+        threads.submit(task)
 
     try:
         while turn or running or finishing:
@@ -110,16 +107,12 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
                     report.not_started.extend(hosts[name].queue)
                     hosts[name].queue.clear()
                 turn.clear()
-                report.abandoned.extend(item for item, _, _ in running.values())
-                report.abandoned.extend(finishing.values())
-                running.clear()
-                finishing.clear()
+                report.abandoned.extend(task.item for task in running | finishing)
                 break
             # Items still in `then` count too, up to as many again: when reading falls
             # behind fetching, fetched pages must not pile up in memory.
             room = min(concurrency, 2 * concurrency - len(finishing)) - len(running)
-            until = _start_ready(hosts, turn, running, threads.submit, room, per_host,
-                                 per_host_delay, now)
+            until = _start_ready(hosts, turn, start, room, per_host, per_host_delay, now)
             if deadline is not None:
                 until = min(until, deadline)
             if not running and not finishing:  # every waiting host is in its delay
@@ -127,66 +120,71 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
                     time.sleep(max(0.0, until - time.monotonic()))
                 continue
             timeout = None if until == INF else max(0.0, until - time.monotonic())
-            for future in _completed(completions, timeout):
-                if future in finishing:
-                    item = finishing.pop(future)
-                    error = future.exception()
-                    failed(item, error) if error is not None else done(item, future.result())
-                    continue
-                if future not in running:  # a `then` seen before its slot, or abandoned
-                    continue
-                item, name, rest = running.pop(future)
-                hosts[name].running -= 1
-                error = future.exception()
-                if error is not None:
-                    failed(item, error)
-                elif rest is None:
-                    done(item, future.result())
-                elif not rest.done():
-                    finishing[rest] = item
-                elif rest.exception() is not None:
-                    failed(item, rest.exception())
+            # With `then`, a task's SLOT comes first (it is sent before the task goes to
+            # a reader), then DONE or FAILED; without, DONE or FAILED alone.
+            for task, outcome, value in _received(messages, timeout):
+                if task in running:
+                    running.discard(task)
+                    hosts[task.host].running -= 1
+                    if outcome == SLOT:
+                        finishing.add(task)
+                        continue
                 else:
-                    done(item, rest.result())
-    except BaseException:
-        for future in running:
-            future.cancel()
-        raise
+                    finishing.discard(task)
+                if outcome == FAILED:
+                    log.error("work on %s failed: %r", url_of(task.item), value)
+                    report.failed.append((task.item, value))
+                else:
+                    report.done.append(task.item)
+                    if on_done is not None:
+                        on_done(task.item, value)
     finally:
-        threads.stop()
+        threads.stop()  # tasks not started yet never start; running ones are abandoned
     if report.abandoned:
         log.warning("time budget spent: %d checks in flight abandoned", len(report.abandoned))
     report.elapsed = time.monotonic() - started
     return report
 
 
-class _Threads:
-    """Daemon threads that run submitted items, reused from one item to the next.
+SLOT, DONE, FAILED = "slot", "done", "failed"  # what a thread reports of a task
 
-    A thread is started only when every existing one is busy, so there are never more
-    than the items ever in flight at once (`concurrency` plus those in `then`).
-    Starting a thread per item costs more than a typical `then` step itself.
+
+class _Task:
+    """One item on its way through a thread."""
+
+    __slots__ = ("item", "host")
+
+    def __init__(self, item, host: str):
+        self.item, self.host = item, host
+
+
+class _Threads:
+    """Daemon threads that run submitted tasks, reused from one task to the next, and
+    the threads that run `then`.
+
+    A thread for `work` is started only when every existing one is busy, so there are
+    never more than `concurrency` (starting a thread per item costs more than a
+    typical `then` step itself). `then` runs in a fixed number of `readers` threads,
+    fed by a queue: when reading is the slow part, the fetched pages wait in that
+    queue, not in threads of their own that each wait for their turn.
     """
 
-    def __init__(self, work: Callable, then: Callable | None,
-                 completed: Callable[[Future], None]):
-        self.work, self.then, self.completed = work, then, completed
+    def __init__(self, work: Callable, report: Callable[[tuple[_Task, str, Any]], None],
+                 then: Callable | None, readers: int):
+        self.work, self.report, self.then = work, report, then
         self.tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self.fetched: queue.SimpleQueue = queue.SimpleQueue()  # (task, work's result)
         self.idle = 0
         self.started = 0
+        self.stopped = False
         self.lock = threading.Lock()
+        self.readers = readers if then is not None else 0
+        for _ in range(self.readers):
+            threading.Thread(target=self._read, name="oermonitor-read", daemon=True).start()
 
-    def submit(self, item) -> tuple[Future, Future | None]:
-        """Run `work(item)`, then `then(item, result)`, in one of the threads.
-
-        The first future holds `work`'s outcome (the slot), the second `then`'s; each
-        is given to `completed` when done.
-        """
-        future: Future = Future()
-        rest: Future | None = Future() if self.then is not None else None
-        for each in (future, rest):
-            if each is not None:
-                each.add_done_callback(self.completed)
+    def submit(self, task: _Task) -> None:
+        """Run `work(task.item)` in one of the threads, then `then(task.item, result)` in a
+        reader, reporting (task, SLOT/DONE/FAILED, result or exception) as it goes."""
         with self.lock:
             spawn = self.idle == 0
             if spawn:
@@ -195,58 +193,70 @@ class _Threads:
                 self.idle -= 1
         if spawn:
             threading.Thread(target=self._serve, name="oermonitor-work", daemon=True).start()
-        self.tasks.put((item, future, rest))
-        return future, rest
+        self.tasks.put(task)
 
     def stop(self) -> None:
-        """Let every thread end once it is free (a stuck one ends when unstuck)."""
+        """Start no further task; let every thread end once it is free (a stuck one
+        ends when unstuck)."""
+        self.stopped = True
         for _ in range(self.started):
             self.tasks.put(None)
+        for _ in range(self.readers):
+            self.fetched.put(None)
 
     def _serve(self) -> None:
         while True:
             task = self.tasks.get()
             if task is None:
                 return
-            self._run(*task)
+            if not self.stopped:
+                self._run(task)
             with self.lock:
                 self.idle += 1
 
-    def _run(self, item, future: Future, rest: Future | None) -> None:
-        if not future.set_running_or_notify_cancel():
-            if rest is not None:
-                rest.cancel()
-            return
+    def _run(self, task: _Task) -> None:
         try:
-            result = self.work(item)
+            result = self.work(task.item)
         except BaseException as exc:
-            future.set_exception(exc)
+            self.report((task, FAILED, exc))
             return
-        if rest is None or self.then is None:
-            future.set_result(result)
+        if self.then is None:
+            self.report((task, DONE, result))
             return
-        rest.set_running_or_notify_cancel()
-        future.set_result(result)
-        try:
-            rest.set_result(self.then(item, result))
-        except BaseException as exc:
-            rest.set_exception(exc)
+        self.report((task, SLOT, None))  # before the reader can report DONE
+        self.fetched.put((task, result))
+
+    def _read(self) -> None:
+        assert self.then is not None
+        while True:
+            fetched = self.fetched.get()
+            if fetched is None:
+                return
+            if self.stopped:
+                continue
+            task, result = fetched
+            try:
+                outcome = self.then(task.item, result)
+            except BaseException as exc:
+                self.report((task, FAILED, exc))
+            else:
+                self.report((task, DONE, outcome))
 
 
-def _completed(completions: queue.SimpleQueue, timeout: float | None) -> list[Future]:
-    """The futures done by now: waits up to `timeout` for the first."""
+def _received(messages: queue.SimpleQueue, timeout: float | None) -> list:
+    """The messages sent by now: waits up to `timeout` for the first."""
     try:
-        finished = [completions.get(timeout=timeout)]
+        received = [messages.get(timeout=timeout)]
     except queue.Empty:
         return []
     while True:
         try:
-            finished.append(completions.get_nowait())
+            received.append(messages.get_nowait())
         except queue.Empty:
-            return finished
+            return received
 
 
-def _start_ready(hosts, turn, running, submit, room, per_host, delay, now) -> float:
+def _start_ready(hosts, turn, start, room, per_host, delay, now) -> float:
     """Start up to `room` items that may start now, one per host per pass; return when
     to look again."""
     started = True
@@ -262,8 +272,7 @@ def _start_ready(hosts, turn, running, submit, room, per_host, delay, now) -> fl
                 item = host.queue.popleft()
                 host.running += 1
                 host.next_start = now + delay
-                future, rest = submit(item)
-                running[future] = (item, name, rest)
+                start(item, name)
                 room -= 1
                 started = True
                 if not host.queue:

@@ -78,23 +78,36 @@ def test_status_for_an_unknown_pilot_names_the_known_ones(tmp_path):
     assert runner.invoke(main, [*db, "status", "--pilot", "Rekenen"]).exit_code == 0
 
 
-def test_the_nightly_run_loads_only_what_it_needs(tmp_path):
-    """`run` under cron starts fast: no templates, no web layer, no demo, no spreadsheet
-    reader."""
+def modules_loaded_by(tmp_path, *args: str) -> set[str]:
+    """The modules a fresh interpreter holds after one command on an empty database."""
     database = tmp_path / "o.db"
     Store.open(database).close()  # created and migrated here, as by an earlier import
     script = (
         "import sys\n"
         "from oermonitor.cli import main\n"
         "try:\n"
-        f"    main(['--db', {str(database)!r}, 'run', '--dry-run'])\n"
+        f"    main(['--db', {str(database)!r}, *{list(args)!r}])\n"
         "except SystemExit as exc:\n"
         "    assert exc.code in (0, None), exc.code\n"
-        "print(' '.join(sorted(sys.modules)))\n")
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=tmp_path, timeout=60)
     assert done.returncode == 0, done.stderr
-    loaded = set(done.stdout.split())
-    assert {"oermonitor.job", "oermonitor.notify", "requests"} <= loaded  # it did run
+    return set(done.stderr.split())
+
+
+def test_the_nightly_run_loads_only_what_it_needs(tmp_path):
+    """`run` under cron starts fast: no templates, no web layer, no demo, no spreadsheet
+    reader, no requests (the fetcher talks to urllib3's pools)."""
+    loaded = modules_loaded_by(tmp_path, "run", "--dry-run")
+    assert {"oermonitor.job", "oermonitor.notify", "urllib3"} <= loaded  # it did run
     assert not loaded & {"jinja2", "flask", "oermonitor.web", "oermonitor.demo",
-                         "oermonitor.registry", "oermonitor.cli.overview", "oermonitor.links"}
+                         "oermonitor.registry", "oermonitor.cli.overview", "oermonitor.links",
+                         "requests"}
+
+
+def test_the_overview_loads_no_page_reading_even_with_a_date(tmp_path):
+    loaded = modules_loaded_by(tmp_path, "status", "--json", "--today", "31-12-2026")
+    assert {"oermonitor.report", "oermonitor.policy"} <= loaded  # it did run
+    assert not loaded & {"lxml", "oermonitor.extract", "oermonitor.registry",
+                         "oermonitor.history", "oermonitor.fetch", "jinja2", "flask"}

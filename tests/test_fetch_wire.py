@@ -93,6 +93,14 @@ def test_credentials_in_the_url_are_sent_as_basic_auth(server, fetcher):
     assert request.headers["authorization"] == f"Basic {expected}"
 
 
+def test_a_user_name_without_password_is_sent_with_an_empty_one(server, fetcher):
+    server.route("/prive", "<p>geheim</p>")
+    port = server.server_address[1]
+    fetcher.fetch(f"http://jan@127.0.0.1:{port}/prive")
+    expected = base64.b64encode(b"jan:").decode()
+    assert server.requests[-1].headers["authorization"] == f"Basic {expected}"
+
+
 def test_non_ascii_url_is_sent_percent_encoded(server, fetcher):
     server.route("/les/caf%C3%A9", "<p>koffie</p>")
     port = server.server_address[1]

@@ -292,3 +292,35 @@ def test_retired_ports_are_canonical_restricted_and_licenseref():
         assert licences.openness(licence_id) == "restricted"
         assert licences.spdx(licence_id) == f"LicenseRef-{licence_id}"
     assert not licences.is_canonical("CC-NC-2.0-NL")
+
+
+# Licence statements of every kind `licences._TEXT` reads, and what may stand before
+# them: the look-ahead it tests first must admit the start of each one.
+_STATEMENTS = [
+    "CC BY-SA 4.0", "cc-by-nc-nd 3.0 NL", "Creative Commons BY 4.0", "CC Naamsvermelding 4.0",
+    "Naamsvermelding-GelijkDelen 4.0 Internationaal licentie", "Attribution-ShareAlike License 4.0",
+    "Namensnennung 4.0 Lizenz", "CC0", "CC Zero", "Public Domain Mark", "Publiek Domein Merk",
+    "Merk Publiek Domein", "Publiek Domein", "public domain", "Alle rechten voorbehouden",
+    "All rights are reserved", "Alle Rechte vorbehalten", "Alle Rechte beim Autor",
+    "https://creativecommons.org/licenses/by/4.0/", "http://www.creativecommons.org/publicdomain/zero/1.0/",
+    "//creativecommons.org/licenses/by-sa/3.0/nl/", "www.creativecommons.org/licenses/by/2.0",
+    "creativecommons.org/licenses/by-nd/4.0",
+]
+_AROUND = ["", " ", "x", "é", "(", "/", ":", "\n", "\u2013", "\u0130", "\u0131", "\u017f",
+           "\u212a", "\u00a0", "©", "h", "w", "c", "a"]
+
+
+def test_text_scan_finds_what_the_alternatives_alone_find():
+    import random
+    import re
+
+    bare = re.compile(licences._TEXT_ALTERNATIVES, re.I)
+    rnd = random.Random(19)
+    texts = [c["input"] for c in CASES if isinstance(c["input"], str)]
+    for statement in _STATEMENTS:
+        for variant in (statement, statement.upper(), statement.lower()):
+            texts += [rnd.choice(_AROUND) + variant + rnd.choice(_AROUND) for _ in range(20)]
+    texts += [" ".join(rnd.sample(_STATEMENTS, 3)) for _ in range(200)]
+    for text in texts:
+        expected = [(m.span(), m.groupdict()) for m in bare.finditer(text)]
+        assert [(m.span(), m.groupdict()) for m in licences._TEXT.finditer(text)] == expected, text

@@ -205,6 +205,22 @@ def test_reassign_one_material_when_mail_is_down_welcomes_with_the_next_run(
     assert len(smtp.to("bram@school.nl")) == 1 and smtp.to("anne@school.nl") == []
 
 
+def test_a_delayed_welcome_goes_alone_and_the_problems_follow_the_next_night(
+        desk, server, smtp):
+    url = server.route("/les/kapot", status=404)
+    desk.om("import", desk.sheet((url, "anne@school.nl", "Kapot")))
+    smtp.stop()
+    assert "welcome email not sent now" in desk.om("reassign", "1", "--to",
+                                                   "bram@school.nl").output
+    smtp.start()
+    desk.run(DAY)  # the welcome waited for this run, which also finds the page broken
+    [welcome] = smtp.to("bram@school.nl")  # one mail a night: the welcome first
+    assert welcome["Subject"] == "Je beheert nu 'Kapot'"
+    desk.run(DAY + timedelta(days=1))
+    welcome, digest = smtp.to("bram@school.nl")
+    assert url in text(digest) and "aandacht" in digest["Subject"]
+
+
 # -- nobody keeps it -----------------------------------------------------------------------
 
 

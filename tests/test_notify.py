@@ -304,6 +304,21 @@ def config_for(tmp_path, port: int, extra: str = "") -> str:
     return str(write_config(tmp_path, smtp_port=port, extra=extra))
 
 
+def test_preview_shows_the_mail_with_its_links_as_it_would_be_sent(store, tmp_path,
+                                                                   monkeypatch):
+    mid = add(store, 1, "anne@school.nl", title="Breuken")
+    broken(store, mid, DAY)
+    monkeypatch.setenv("TEST_PREVIEW_SECRET", "een-geheim-van-minstens-32-tekens-lang!")
+    config = config_for(tmp_path, free_port(), extra=(
+        '[web]\nbase_url = "https://oermonitor.school.nl"\n'
+        'secret_env = "TEST_PREVIEW_SECRET"\n'))
+    preview = CliRunner().invoke(main, ["--config", config, "notify", "--today", "2026-03-10",
+                                        "--dry-run", "--preview"])
+    assert preview.exit_code == 0, preview.output
+    assert "https://oermonitor.school.nl/m/" in preview.output
+    assert store.notifications(mid) == []  # a preview records nothing
+
+
 def test_cli_notify_sends_what_is_due_and_exits_3_when_the_server_is_down(store, tmp_path):
     mid = add(store, 1, "anne@school.nl", title="Breuken")
     broken(store, mid, DAY)

@@ -216,3 +216,29 @@ def test_reading_that_falls_behind_holds_back_new_items():
     watcher.join()
     assert len(report.done) == 12 and not report.failed
     assert seen == [4]
+
+
+def test_then_runs_in_as_many_readers_as_asked():
+    # Two readers for eight fetching slots: two pages are read at once, never three,
+    # and every fetched page is read.
+    lock = threading.Lock()
+    both = threading.Event()
+    reading = [0]
+    most = [0]
+
+    def then(url, fetched):
+        with lock:
+            reading[0] += 1
+            most[0] = max(most[0], reading[0])
+            if reading[0] == 2:
+                both.set()
+        both.wait(5)
+        time.sleep(0.005)
+        with lock:
+            reading[0] -= 1
+        return fetched
+
+    report = run_all(urls("a.example", 12), url_of=str, work=Recorder(), then=then,
+                     concurrency=8, per_host_delay=0, readers=2)
+    assert sorted(report.done) == sorted(urls("a.example", 12)) and not report.failed
+    assert most == [2]

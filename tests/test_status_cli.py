@@ -11,8 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from oermonitor import history
+from oermonitor import history, policy, report
 from oermonitor.cli import main
+from oermonitor.settings import Settings
 from oermonitor.store import Store
 from tests.test_history import Harness, at
 
@@ -295,3 +296,73 @@ def test_status_right_after_import_says_how_to_start(tmp_path):
     out = run(db, "status").stdout
     assert "Nothing has been checked yet." in out and "oermonitor run" in out
     assert "Nothing needs attention" not in out
+
+
+def test_status_json_is_the_whole_list_byte_for_byte(db):
+    """`status --json` writes the records as they come; the bytes are those of the
+    whole list dumped at once."""
+    with Store.open(db) as store:
+        for args, states in (((), ()), (("--state", "broken", "--state", "ok"), ("broken", "ok")),
+                             (("--pilot", "Pilot C"), ())):
+            pilot = "Pilot C" if "--pilot" in args else None
+            records = report.overview(store, Settings().policy, date(2025, 9, 1), pilot=pilot,
+                                      states=states)
+            result = run(db, "status", "--json", "--today", "2025-09-01", *args)
+            assert result.exit_code == 0, result.output
+            assert result.stdout_bytes == report.to_json(records)
+    assert result.stdout_bytes == b"[]\n"
+
+
+@pytest.mark.parametrize("n", [0, 1, 99, 100, 101, 250])
+def test_json_in_pieces_equals_the_whole_list(n):
+    records = [{"id": i, "title": f"Les {i} \u00e9\u202e\n", "problems": ["stale"] * (i % 3),
+                "problem_details": [{"code": "stale", "detail": {"days": i, "was": None}}]
+                * (i % 2), "detail": {}, "muted": i % 2 == 0} for i in range(n)]
+    out = io.BytesIO()
+    report.write_json(iter(records), out)
+    assert out.getvalue() == report.to_json(records)
+
+
+def test_overview_rows_are_judged_as_the_full_rows(db):
+    """The overview judges its lean rows; the nightly mail plan judges full
+    `materials_view` rows: both must come to the same judgement."""
+    settings = Settings().policy
+    with Store.open(db) as store:
+        store.db.execute("update maintainers set bounced_at = '2025-08-01T02:00:00+00:00', "
+                         "bounce_reason = '550 no such user'")
+        store.update_material(2, {"muted_until": "2025-12-31", "mute_reason": "verbouwing",
+                                  "retired_at": None})
+        store.update_material(3, {"unowned_since": "2025-07-01T00:00:00+00:00",
+                                  "unowned_reason": "released",
+                                  "unowned_detail": '{"note": "geen tijd"}'})
+        rows = list(store.overview_rows())
+        assert set(policy.Material._fields) <= set(type(rows[0])._fields)
+        assert len(rows) == 7
+        for row in rows:
+            full = store.material(row.id)
+            for day in (date(2025, 6, 1), date(2025, 9, 1), date(2027, 1, 1)):
+                assert policy.assess(row, settings, day) == policy.assess(full, settings, day)
+
+
+def test_status_json_into_a_reader_that_stops_early_ends_quietly(tmp_path):
+    """`oermonitor status --json | head -c 100`: no error, no traceback, exit 0."""
+    import subprocess
+    import sys
+
+    from oermonitor.clock import utcnow
+    from oermonitor.registry import MaterialRow, register
+
+    database = tmp_path / "o.db"
+    with Store.open(database) as store:  # far more JSON than a pipe holds
+        register(store, [MaterialRow(url=f"https://example.org/les/{i}", pilot="Pilot",
+                                     maintainer_email="keeper@school.example")
+                         for i in range(3000)], utcnow())
+    command = [sys.executable, "-m", "oermonitor", "--db", str(database), "status", "--json"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          cwd=tmp_path) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(100).startswith(b"[")
+        process.stdout.close()  # the reader has seen enough
+        errors = process.stderr.read().decode()
+        code = process.wait(timeout=60)
+    assert (code, errors) == (0, "")

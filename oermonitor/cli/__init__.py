@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import os
 import sqlite3
 import sys
 from dataclasses import replace
@@ -20,7 +21,7 @@ from pathlib import Path
 import click
 
 from oermonitor import __version__
-from oermonitor.clock import utcnow
+from oermonitor.clock import typed_date, utcnow
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.safetext import for_terminal
 from oermonitor.settings import Settings, load_settings
@@ -103,6 +104,10 @@ class Group(click.Group):
             database = self._database(ctx)
             echo_error(f"database{database}: {exc}")
             ctx.exit(OperationalError.exit_code)
+        except BrokenPipeError:  # `oermonitor status --json | head`: the reader has enough
+            # Nothing more can reach it, not even what is still buffered at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except OSError as exc:  # a full disk, a folder we may not write in, ...
             where = f"{exc.filename}: " if exc.filename else ""
             echo_error(f"{where}{exc.strerror or exc}")
@@ -211,9 +216,7 @@ class IsoDate(click.ParamType):
     def convert(self, value, param, ctx) -> date:
         if isinstance(value, date):
             return value
-        from oermonitor.registry import parse_date  # the spreadsheet's reading, on demand
-
-        parsed = parse_date(str(value))
+        parsed = typed_date(str(value))
         if parsed is None:
             label = param.opts[0] if param is not None and param.opts else "date"
             raise BadInput(f"{label}: expected a date as YYYY-MM-DD or DD-MM-YYYY, "

@@ -5,9 +5,8 @@ from __future__ import annotations
 import click
 
 from oermonitor import edurep as catalogue
-from oermonitor import registry
 from oermonitor.cli import main, pass_env, say
-from oermonitor.clock import utcnow
+from oermonitor.clock import typed_date, utcnow
 from oermonitor.errors import BadInput
 from oermonitor.safetext import for_terminal
 
@@ -73,7 +72,7 @@ def sync_command(env, set_spec: str, since: str | None, endpoint: str) -> None:
     Reads the whole set (or what changed since --from); writes nothing.
     """
     if since is not None:
-        parsed = registry.parse_date(since)
+        parsed = typed_date(since)
         if parsed is None:
             raise BadInput(f"--from {since!r} is not a date (use YYYY-MM-DD or DD-MM-YYYY)")
         since = parsed

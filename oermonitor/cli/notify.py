@@ -7,7 +7,7 @@ settings (`--test ADDRESS`) and to clear a bounce once an address works again.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import click
 
@@ -25,7 +25,7 @@ from oermonitor.validate import email_problem
 @click.option("--today", type=DATE, default=None, help="Evaluate problems and reminders as of this date.")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; send and record nothing.")
 @click.option("--preview", is_flag=True,
-              help="With --dry-run: print each email's subject and text.")
+              help="With --dry-run: print each email's subject and text, links included.")
 @click.option("--test", "test_address", metavar="ADDRESS",
               help="Send one test message to ADDRESS with the current mail settings.")
 @click.option("--mark-bounced", "mark_bounced", metavar="EMAIL",
@@ -63,10 +63,11 @@ def notify_command(env: Env, today: date | None, dry_run: bool, preview: bool,
     day = today_or(today)
     with RunLock(settings.database):  # never send alongside a nightly run
         report = notify.send_due(env.store, settings, day, now, dry_run=dry_run)
-    _print(report, preview, settings, day)
+    _print(report, preview, settings, day, now)
 
 
-def _print(report: notify.NotifyReport, preview: bool, settings, day: date) -> None:
+def _print(report: notify.NotifyReport, preview: bool, settings, day: date,
+           now: datetime) -> None:
     if not report.planned:
         click.echo("nothing to send")
         return
@@ -75,7 +76,8 @@ def _print(report: notify.NotifyReport, preview: bool, settings, day: date) -> N
         for digest in report.planned:
             say(f"  {_describe(digest)}")
             if preview:
-                subject, text, _ = notify.render(digest, settings, day)
+                # with `now`, as sent: a maintainer's mail shows its signed links
+                subject, text, _ = notify.render(digest, settings, day, now)
                 say(f"\n  Subject: {for_terminal(subject)}\n")
                 say("\n".join("    " + line for line in text.splitlines()))
                 click.echo()

@@ -1,5 +1,6 @@
 """The coordinator's commands: status, show, report, and the maintenance switches
-(confirm, mute, evergreen, review-every)."""
+(confirm, mute, evergreen, review-every). The switches import `history` themselves:
+it brings page extraction along, which the overview commands never need."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 import click
 import orjson
 
-from oermonitor import history, localtime, report, wording
+from oermonitor import localtime, report, wording
 from oermonitor.cli import DATE, Env, main, pass_env, today_or
 from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput
@@ -93,11 +94,15 @@ def status(env: Env, today, pilot, maintainer, states, as_json, as_csv) -> None:
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
     day = today_or(today)
+    if as_json:  # written as the records come: 100,000 need not all be in memory
+        with click.open_file("-", "wb") as out:
+            report.write_json(report.records(env.reader, env.settings.policy, day,
+                                             pilot=pilot, maintainer=maintainer,
+                                             states=tuple(states)), out)
+        return
     records = report.overview(env.reader, env.settings.policy, day, pilot=pilot,
                               maintainer=maintainer, states=tuple(states))
-    if as_json:
-        click.echo(report.to_json(records), nl=False)
-    elif as_csv:
+    if as_csv:
         click.echo(report.to_csv(records, env.settings.language, env.settings.zone)
                    .encode("utf-8-sig"), nl=False)
     else:
@@ -276,6 +281,8 @@ def confirm(env: Env, key, by, note) -> None:
     """Record that the material is still current: resets its stale clock."""
     if by and (problem := email_problem("--by", by)):
         raise BadInput(problem)
+    from oermonitor import history
+
     material = report.find_material(env.store, key)
     history.confirm(env.store, material, by and by.lower(), note, utcnow())
     click.echo(f"Confirmed #{material['id']} {material['url']} as current.")
@@ -294,6 +301,8 @@ def mute(env: Env, key, until, reason, off, by) -> None:
     if not off and until is None:
         raise BadInput("mute needs --until DATE and --reason TEXT (or --off)")
     by = _by(by)
+    from oermonitor import history
+
     material = report.find_material(env.store, key)
     now = utcnow()
     history.mute(env.store, material, None if off else until, reason, now.date(),
@@ -310,6 +319,8 @@ def mute(env: Env, key, until, reason, off, by) -> None:
 def evergreen(env: Env, key, off, by) -> None:
     """Mark a material as meant to stay unchanged: it is never stale."""
     by = _by(by)
+    from oermonitor import history
+
     material = report.find_material(env.store, key)
     history.set_evergreen(env.store, material, not off, by=by, now=utcnow())
     click.echo(f"#{material['id']} is {'no longer ' if off else ''}evergreen.")
@@ -326,6 +337,8 @@ def review_every(env: Env, key, days, off, by) -> None:
     if days is None and not off:
         raise BadInput("review-every needs DAYS (or --off)")
     by = _by(by)
+    from oermonitor import history
+
     material = report.find_material(env.store, key)
     history.set_review_interval(env.store, material, None if off else days, by=by,
                                 now=utcnow())

@@ -27,9 +27,10 @@ from oermonitor.extract.page import Page
 _DROP_TAGS = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside",
               "form", "button", "select", "textarea", "input", "svg")
 # Attributes that may say "chrome" or "hidden"; the test is in `_is_chrome`. (Elements
-# with any attribute, then these in Python: an XPath predicate per element is slower.)
+# with any attribute, then these in Python: an XPath predicate per element is slower.
+# "descendant::" rather than ".//", which XPath reads as every node's children.)
 _FLAGS = frozenset({"class", "id", "role", "hidden", "aria-hidden", "style"})
-_WITH_ATTRIBUTES = etree.XPath(".//*[@*]")
+_WITH_ATTRIBUTES = etree.XPath("descendant::*[@*]")
 _TEXT = etree.XPath(".//text()", smart_strings=False)  # = itertext(), several times faster
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -37,7 +38,7 @@ _CHROME = re.compile(r"(?:^|[\s_-])(?:footer|sidebar|side-bar|menu|navbar|nav|na
                      r"|breadcrumbs?|site-header|masthead|cookie\w*|share|sharing|social"
                      r"|skip-link|pagination|pager|comments?|related|toolbar"
                      r"|view-?count\w*|counter|csrf\w*)(?:$|[\s_-])", re.I)
-_ROLE_MAIN = etree.XPath(".//*[@role='main']")
+_ROLE_MAIN = etree.XPath("descendant::*[@role='main']")
 _MEDIA = ("img", "iframe", "video", "audio", "source", "embed", "object", "a")
 # URLs that `urlsplit` reads as "http(s)://host[:port]/path", "/path" or a relative
 # path without a colon, and without spaces or control characters (which it would

@@ -83,7 +83,8 @@ def _parser() -> lxml.html.HTMLParser:
     if parser is None:
         # Comments and processing instructions are nobody's text: dropping them at
         # parse time keeps every extractor from meeting them between a label and its value.
-        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+        # No extractor looks elements up by id: no table of ids is built.
+        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
         parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
             element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
             pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))

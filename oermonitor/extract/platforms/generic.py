@@ -22,7 +22,6 @@ _INLINE = frozenset({"a", "abbr", "b", "bdi", "cite", "code", "em", "font", "i",
                      "small", "span", "strong", "sub", "sup", "time", "u"})
 _SEPARATORS = (" - ", " | ", " – ", " — ", " :: ", " · ", " » ")
 _VALUE_LIMIT = 1000  # a value longer than this is running text, not a field
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass
@@ -46,7 +45,9 @@ class Labelled:
 
 
 def squash(text: str | None) -> str:
-    return _SPACE.sub(" ", text).strip() if text else ""
+    """Runs of whitespace as one space, none at the ends (split and join: what
+    `re.sub(r"\\s+", " ", text).strip()` gives, faster)."""
+    return " ".join(text.split()) if text else ""
 
 
 def text_nodes(page: Page) -> list:
