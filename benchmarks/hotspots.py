@@ -65,15 +65,21 @@ def ensure_py_spy() -> Path:
     return binary
 
 
+def imported(work: Path, site, n: int, concurrency: int) -> Path:
+    """Settings for a race on `site`, with `n` of its pages imported; the settings' path."""
+    config = bench.write_settings(work, concurrency)
+    bench.write_registry(work / "materials.csv", site.base, n)
+    bench.measure(bench.oermonitor(config, "import", str(work / "materials.csv")), work,
+                  "import")
+    return config
+
+
 def profile_run(n: int, latency: float, concurrency: int, top: int, out: Path) -> None:
     spy = ensure_py_spy()
     with tempfile.TemporaryDirectory(prefix="oermonitor-profile-") as tmp, \
             wikisite.SiteServer(latency) as site:
         work = Path(tmp)
-        config = bench.write_settings(work, concurrency)
-        bench.write_registry(work / "materials.csv", site.base, n)
-        bench.measure(bench.oermonitor(config, "import", str(work / "materials.csv")), work,
-                      "import")
+        config = imported(work, site, n, concurrency)
         folded = work / "run.folded"
         cmd = [str(spy), "record", "--gil", "--nonblocking", "--rate", "250", "--format", "raw",
                "--output", str(folded), "--", *bench.oermonitor(config, "run", "--dry-run")]
@@ -108,10 +114,7 @@ def worker_cpu(n: int, latency: float, concurrency: int, repeat: int) -> None:
     with tempfile.TemporaryDirectory(prefix="oermonitor-worker-") as tmp, \
             wikisite.SiteServer(latency) as site:
         work = Path(tmp)
-        config = bench.write_settings(work, concurrency)
-        bench.write_registry(work / "materials.csv", site.base, n)
-        bench.measure(bench.oermonitor(config, "import", str(work / "materials.csv")), work,
-                      "import")
+        config = imported(work, site, n, concurrency)
         registered = work / "registered.db"
         (work / "bench.db").replace(registered)
         split = work / "cpu.json"
