@@ -14,9 +14,10 @@ notifier sends what is due, and old history is compacted.
 
 Pages are read in worker processes (`workers.ExtractPool`, at most one per CPU),
 each under a CPU deadline (`[run] extract_cpu_seconds`): the fetch threads only
-fetch, one reader thread per process hands it the fetched pages in turn, the
-reading of pages runs on every core, and a page built to be slow to read is
-recorded as an `error` instead of stalling the run.
+fetch, one reader thread per process hands it the fetched pages that are waiting
+(up to eight in one message: each hand-over between processes costs about as much
+as a quarter of a page's reading), the reading of pages runs on every core, and a
+page built to be slow to read is recorded as an `error` instead of stalling the run.
 
 Failing materials come back sooner than healthy ones: after n failures in a row
 the next check is due `retry_failing_after_hours * 2**(n-1)` later, capped at
@@ -159,11 +160,17 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
                              previous=previous[material["id"]],
                              body_hash=material["body_hash"])
 
-    def read(material: dict, fetched: tuple[FetchResult, Facts | None]):
-        # The request is over (its slot already serves the next one): read the page,
-        # in one of the scheduler's reader threads.
-        result, facts = fetched
-        return result, facts if facts is not None else extract_pool.extract(result)
+    def read(fetched: list[tuple[dict, tuple[FetchResult, Facts | None]]]) -> list:
+        # The requests are over (their slots already serve the next ones): in one of the
+        # scheduler's reader threads, the pages that must be read go to one extraction
+        # process together, each still under its own CPU deadline.
+        outcomes: list = [outcome for _, outcome in fetched]
+        unread = [index for index, (_, facts) in enumerate(outcomes) if facts is None]
+        read = extract_pool.extract_many([outcomes[index][0] for index in unread])
+        for index, facts in zip(unread, read, strict=True):
+            outcomes[index] = facts if isinstance(facts, Exception) else \
+                (outcomes[index][0], facts)
+        return outcomes
 
     def on_done(material: dict, outcome: tuple[FetchResult, Facts]) -> None:
         _record(store, settings, material, *outcome, report=report, now=clock())
@@ -176,7 +183,7 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
             concurrency=settings.fetch.concurrency,
             per_host_delay=settings.fetch.per_host_delay,
             per_host_concurrency=settings.fetch.per_host_concurrency,
-            deadline=deadline, on_done=on_done, then=read,
+            deadline=deadline, on_done=on_done, then_many=read,
             readers=extract_pool.processes)  # a reader per process: none waits for another
     finally:
         fetcher.close()

@@ -17,6 +17,10 @@
   need not wait for the reading of the last page, and a thread that fetched
   never waits for a reader. At most `concurrency` more items may be in `then`
   (reading falls behind): no new item starts until one of them is done;
+- `then_many` instead of `then` gets a list of (item, work's result) pairs: a
+  reader takes what is waiting, up to `batch` at a time (one when nothing else
+  waits), and `then_many` returns each pair's outcome, or the exception that
+  stands for it. Several pages read in one hand-over cost less than one each;
 - at `deadline` (a `time.monotonic()` value) no new item starts and the items
   still running are abandoned: their results, whenever they come, are dropped.
   The report lists what was done, what was abandoned and what was not started.
@@ -77,7 +81,9 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
             deadline: float | None = None,
             on_done: Callable[[T, Any], None] | None = None,
             then: Callable[[T, R], Any] | None = None,
-            readers: int | None = None) -> ScheduleReport:
+            readers: int | None = None,
+            then_many: Callable[[list[tuple[T, R]]], list] | None = None,
+            batch: int = 8) -> ScheduleReport:
     started = time.monotonic()
     concurrency = max(1, concurrency)
     per_host = concurrency if per_host_delay <= 0 else max(1, min(per_host_concurrency,
@@ -92,7 +98,10 @@ def run_all(items: Iterable[T], *, url_of: Callable[[T], str], work: Callable[[T
     # The threads say what became of each task on one queue, the only thing this
     # thread waits on: one wake-up serves every message that came in meanwhile.
     messages: queue.SimpleQueue[tuple[_Task, str, Any]] = queue.SimpleQueue()
-    threads = _Threads(work, messages.put, then, max(1, readers or concurrency))
+    if then is not None and then_many is not None:
+        raise ValueError("give `then` or `then_many`, not both")
+    threads = _Threads(work, messages.put, _one_by_one(then) if then else then_many,
+                       max(1, readers or concurrency), batch if then_many else 1)
 
     def start(item: T, name: str) -> None:
         task = _Task(item, name)
@@ -170,15 +179,16 @@ class _Threads:
     """
 
     def __init__(self, work: Callable, report: Callable[[tuple[_Task, str, Any]], None],
-                 then: Callable | None, readers: int):
-        self.work, self.report, self.then = work, report, then
+                 then_many: Callable | None, readers: int, batch: int):
+        self.work, self.report, self.then_many = work, report, then_many
+        self.batch = max(1, batch)
         self.tasks: queue.SimpleQueue = queue.SimpleQueue()
         self.fetched: queue.SimpleQueue = queue.SimpleQueue()  # (task, work's result)
         self.idle = 0
         self.started = 0
         self.stopped = False
         self.lock = threading.Lock()
-        self.readers = readers if then is not None else 0
+        self.readers = readers if then_many is not None else 0
         for _ in range(self.readers):
             threading.Thread(target=self._read, name="oermonitor-read", daemon=True).start()
 
@@ -220,27 +230,51 @@ class _Threads:
         except BaseException as exc:
             self.report((task, FAILED, exc))
             return
-        if self.then is None:
+        if self.then_many is None:
             self.report((task, DONE, result))
             return
         self.report((task, SLOT, None))  # before the reader can report DONE
         self.fetched.put((task, result))
 
     def _read(self) -> None:
-        assert self.then is not None
-        while True:
+        assert self.then_many is not None
+        ending = False
+        while not ending:
             fetched = self.fetched.get()
             if fetched is None:
                 return
+            batch = [fetched]  # and what else is waiting, up to `batch`
+            while len(batch) < self.batch:
+                try:
+                    more = self.fetched.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:  # read what was taken, then end
+                    ending = True
+                    break
+                batch.append(more)
             if self.stopped:
                 continue
-            task, result = fetched
             try:
-                outcome = self.then(task.item, result)
+                outcomes = self.then_many([(task.item, result) for task, result in batch])
             except BaseException as exc:
-                self.report((task, FAILED, exc))
-            else:
-                self.report((task, DONE, outcome))
+                outcomes = [exc] * len(batch)
+            for (task, _), outcome in zip(batch, outcomes, strict=True):
+                failed = isinstance(outcome, BaseException)
+                self.report((task, FAILED if failed else DONE, outcome))
+
+
+def _one_by_one(then: Callable) -> Callable[[list], list]:
+    """`then` as a `then_many`: each item's outcome, or the exception it raised."""
+    def many(pairs: list) -> list:
+        outcomes = []
+        for item, result in pairs:
+            try:
+                outcomes.append(then(item, result))
+            except BaseException as exc:
+                outcomes.append(exc)
+        return outcomes
+    return many
 
 
 def _received(messages: queue.SimpleQueue, timeout: float | None) -> list:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from oermonitor import job
 from oermonitor.cli import main
+from oermonitor.extract import extract
 from oermonitor.store import utcnow
 from oermonitor.workers import ExtractPool
 from tests.test_extract_pool import page_result
@@ -53,3 +54,13 @@ def test_a_repeated_colofon_sentence_is_read_in_linear_time():
         facts = pool.extract(result)
     assert facts.availability == "ok", facts.error
     assert facts.title == "Breuken oefenen" and facts.platform_id == "wikiwijs:171772"
+
+
+def test_a_slow_page_amid_others_costs_only_itself():
+    fine = page_result("wikiwijs_arrangement.html")
+    slow = replace(fine, url="https://example.org/traag", final_url="https://example.org/traag",
+                   text=SLOW_PAGE, body=SLOW_PAGE.encode())
+    with ExtractPool(processes=1, cpu_seconds=1) as pool:
+        first, stopped, after = pool.extract_many([fine, slow, fine])
+    assert first == after == extract(fine)  # the page after it went to a fresh worker
+    assert stopped.availability == "error" and "processor time" in stopped.error

@@ -160,3 +160,16 @@ def gone(pids: list[int], timeout: float = 5) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def test_several_pages_in_one_message_read_as_one_by_one():
+    results = [page_result("wikiwijs_arrangement.html"), page_result("generic_article.html"),
+               FetchResult(url="https://example.org/les.pdf", availability="ok",
+                           status_code=200, headers={"content-type": "application/pdf"},
+                           body=b"%PDF-1.4 lesbrief", content_type="application/pdf",
+                           fetched_at=datetime(2026, 3, 2, tzinfo=UTC)),
+               FetchResult(url="https://example.org/weg", availability="missing",
+                           status_code=404)]
+    with ExtractPool(processes=1) as pool:
+        assert pool.extract_many(results) == [extract(result) for result in results]
+        assert pool.extract_many([]) == []

@@ -242,3 +242,36 @@ def test_then_runs_in_as_many_readers_as_asked():
                      concurrency=8, per_host_delay=0, readers=2)
     assert sorted(report.done) == sorted(urls("a.example", 12)) and not report.failed
     assert most == [2]
+
+
+def test_then_many_reads_what_is_waiting_together_and_reports_each_outcome():
+    # One reader, slow to start: the fetched pages wait and then go in batches of at
+    # most four; an exception in a batch's outcomes fails that item alone.
+    first = threading.Event()
+    sizes: list[int] = []
+    done: dict[str, object] = {}
+
+    def then_many(pairs):
+        first.wait(5)
+        sizes.append(len(pairs))
+        time.sleep(0.01)
+        return [ValueError(url) if url.endswith("/3") else fetched for url, fetched in pairs]
+
+    def work(url):
+        if url.endswith("/11"):
+            first.set()  # the last fetch: every other page waits for the reader by now
+        return url.upper()
+
+    items = urls("a.example", 12)
+    report = run_all(items, url_of=str, work=work, then_many=then_many, batch=4,
+                     concurrency=12, per_host_delay=0, readers=1,
+                     on_done=lambda url, outcome: done.update({url: outcome}))
+    assert sum(sizes) == 12 and 1 < max(sizes) <= 4
+    assert [str(exc) for _, exc in report.failed] == [items[3]]
+    assert done == {url: url.upper() for url in items if url != items[3]}
+
+
+def test_then_and_then_many_together_are_refused():
+    with pytest.raises(ValueError):
+        run_all([], url_of=str, work=str, then=lambda i, r: r,
+                then_many=lambda pairs: pairs, concurrency=1, per_host_delay=0)
