@@ -15,8 +15,8 @@ notifier sends what is due, and old history is compacted.
 Pages are read in worker processes (`workers.ExtractPool`, at most one per CPU),
 each under a CPU deadline (`[run] extract_cpu_seconds`): the fetch threads only
 fetch, one reader thread per process hands it the fetched pages that are waiting
-(up to eight in one message: each hand-over between processes costs about as much
-as a quarter of a page's reading), the reading of pages runs on every core, and a
+(up to eight in one message: every hand-over between processes costs wake-ups and
+cold caches on both sides), the reading of pages runs on every core, and a
 page built to be slow to read is recorded as an `error` instead of stalling the run.
 
 Failing materials come back sooner than healthy ones: after n failures in a row
