@@ -68,8 +68,9 @@ class Env:
 COMMAND_MODULES = {
     "compact": "job", "demo": "job", "run": "job", "edurep": "edurep", "import": "registry",
     "inspect": "inspect", "notify": "notify", "serve": "serve",
-    "confirm": "overview", "evergreen": "overview", "mute": "overview", "report": "overview",
-    "review-every": "overview", "show": "overview", "status": "overview",
+    "confirm": "switches", "evergreen": "switches", "mute": "switches",
+    "review-every": "switches", "report": "overview", "show": "overview",
+    "status": "overview",
     "move": "lifecycle", "proposals": "lifecycle", "reassign": "lifecycle",
     "release": "lifecycle", "retire": "lifecycle",
 }

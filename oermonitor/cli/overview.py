@@ -1,6 +1,5 @@
-"""The coordinator's commands: status, show, report, and the maintenance switches
-(confirm, mute, evergreen, review-every). The switches import `history` themselves:
-it brings page extraction along, which the overview commands never need."""
+"""The coordinator's commands: status, show and report (the maintenance switches are
+in `oermonitor.cli.switches`)."""
 
 from __future__ import annotations
 
@@ -20,7 +19,6 @@ from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput
 from oermonitor.safetext import for_terminal
 from oermonitor.store import Store
-from oermonitor.validate import email_problem
 
 STYLE: dict[str, dict[str, Any]] = {"broken": {"fg": "red", "bold": True}, "licence_issue": {"fg": "magenta"},
          "stale": {"fg": "yellow"}, "failing": {"fg": "yellow"}, "moved": {"fg": "cyan"},
@@ -31,13 +29,6 @@ TODAY = click.option("--today", type=DATE, default=None,
 KEY = click.argument("key", metavar="ID_OR_URL")
 _URL = re.compile(r"https?://\S+")
 _DATE = re.compile(r"\b\d{1,2} [^\W\d_]+ \d{4}\b")
-
-
-def _by(by: str | None) -> str | None:
-    """A `--by` address, checked and lower-cased; None for the operator."""
-    if by and (problem := email_problem("--by", by.strip())):
-        raise BadInput(problem)
-    return by.strip().lower() if by else None
 
 
 def _styled(state: str, text: str | None = None) -> str:
@@ -270,80 +261,6 @@ def show(env: Env, key, today, limit, as_json) -> None:
         for event in d["timeline"]:
             click.echo(f"  {localtime.minute(event['at'], zone)}  "
                        f"{report.clean(wording.history_line(event, 'en'))}")
-
-
-@main.command()
-@KEY
-@click.option("--by", help="Who confirms (email).")
-@click.option("--note", help="A short note, e.g. what was checked.")
-@pass_env
-def confirm(env: Env, key, by, note) -> None:
-    """Record that the material is still current: resets its stale clock."""
-    if by and (problem := email_problem("--by", by)):
-        raise BadInput(problem)
-    from oermonitor import history
-
-    material = report.find_material(env.store, key)
-    history.confirm(env.store, material, by and by.lower(), note, utcnow())
-    click.echo(f"Confirmed #{material['id']} {material['url']} as current.")
-
-
-@main.command()
-@KEY
-@click.option("--until", type=DATE,
-              help="Last day notifications stay paused (YYYY-MM-DD or DD-MM-YYYY).")
-@click.option("--reason", help="Why (shown in the overview).")
-@click.option("--off", is_flag=True, help="Unmute now.")
-@click.option("--by", help="Who decided (email); recorded in the history.")
-@pass_env
-def mute(env: Env, key, until, reason, off, by) -> None:
-    """Pause notifications about a material (checks continue)."""
-    if not off and until is None:
-        raise BadInput("mute needs --until DATE and --reason TEXT (or --off)")
-    by = _by(by)
-    from oermonitor import history
-
-    material = report.find_material(env.store, key)
-    now = utcnow()
-    history.mute(env.store, material, None if off else until, reason, now.date(),
-                 by=by, now=now)
-    click.echo(f"Unmuted #{material['id']}." if off
-               else f"Muted #{material['id']} until {until.isoformat()}.")
-
-
-@main.command()
-@KEY
-@click.option("--off", is_flag=True, help="Make it subject to the stale rule again.")
-@click.option("--by", help="Who decided (email); recorded in the history.")
-@pass_env
-def evergreen(env: Env, key, off, by) -> None:
-    """Mark a material as meant to stay unchanged: it is never stale."""
-    by = _by(by)
-    from oermonitor import history
-
-    material = report.find_material(env.store, key)
-    history.set_evergreen(env.store, material, not off, by=by, now=utcnow())
-    click.echo(f"#{material['id']} is {'no longer ' if off else ''}evergreen.")
-
-
-@main.command("review-every")
-@KEY
-@click.argument("days", type=click.IntRange(min=1), required=False)
-@click.option("--off", is_flag=True, help="Back to the default [policy] stale_after_days.")
-@click.option("--by", help="Who decided (email); recorded in the history.")
-@pass_env
-def review_every(env: Env, key, days, off, by) -> None:
-    """Give a material its own review interval in days (instead of stale_after_days)."""
-    if days is None and not off:
-        raise BadInput("review-every needs DAYS (or --off)")
-    by = _by(by)
-    from oermonitor import history
-
-    material = report.find_material(env.store, key)
-    history.set_review_interval(env.store, material, None if off else days, by=by,
-                                now=utcnow())
-    click.echo(f"#{material['id']}: review " + (
-        "interval back to the default" if off else f"every {days} days") + ".")
 
 
 @main.command("report")
