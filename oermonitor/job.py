@@ -166,10 +166,10 @@ def _check_all(store: Store, settings: Settings, due: list[dict], report: RunRep
         # process together, each still under its own CPU deadline.
         outcomes: list = [outcome for _, outcome in fetched]
         unread = [index for index, (_, facts) in enumerate(outcomes) if facts is None]
-        read = extract_pool.extract_many([outcomes[index][0] for index in unread])
-        for index, facts in zip(unread, read, strict=True):
-            outcomes[index] = facts if isinstance(facts, Exception) else \
-                (outcomes[index][0], facts)
+        pages = [outcomes[index][0] for index in unread]
+        for index, page, facts in zip(unread, pages, extract_pool.extract_many(pages),
+                                      strict=True):
+            outcomes[index] = facts if isinstance(facts, Exception) else (page, facts)
         return outcomes
 
     def on_done(material: dict, outcome: tuple[FetchResult, Facts]) -> None:

@@ -397,12 +397,16 @@ def first_word(name: str | None) -> str:
 def _platform(material: dict) -> str | None:
     """The display name of the platform the material lives on ("Wikiwijs"), else None:
     from the id a check found, the registered identity, or the URL itself."""
-    for found in (material.get("platform_id"), material.get("identity")):
-        name = (found or "").partition(":")[0]
-        if name in _PLATFORM_NAMES:
-            return name.capitalize()
-    name = (platforms.identity(material.get("url") or "") or "").partition(":")[0]
-    return name.capitalize() if name in _PLATFORM_NAMES else None
+    name = (_known_platform(material.get("platform_id"))
+            or _known_platform(material.get("identity"))
+            or _known_platform(platforms.identity(material.get("url") or "")))
+    return name.capitalize() if name else None
+
+
+def _known_platform(identity: str | None) -> str | None:
+    """The platform an identity ("wikiwijs:171772") names, if we know it."""
+    name = (identity or "").partition(":")[0]
+    return name if name in _PLATFORM_NAMES else None
 
 
 _PLATFORM_NAMES = frozenset(module.NAME for module in platforms.PLATFORMS)
