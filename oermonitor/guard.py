@@ -6,8 +6,8 @@ networks are allowed, such a host is refused before anything is sent.
 
 A host is resolved once per `Resolver` (one per run) and the connection is then
 made to exactly the addresses that were checked (`pinned_pool_classes`, for
-urllib3; the catalogue client's requests adapter uses them too), so a DNS answer that changes between
-the check and the connection cannot slip through.
+urllib3; the catalogue client's requests adapter uses them too), so a DNS answer
+that changes between the check and the connection cannot slip through.
 Numeric spellings such as ``2130706433`` or ``0x7f000001`` are resolved by the
 system resolver to the address they mean, and checked as such.
 """
