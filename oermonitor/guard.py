@@ -131,7 +131,7 @@ class Resolver:
     def lookup(self, host: str) -> list[str]:
         """The addresses `host` stands for (the system resolver; numeric forms included)."""
         addresses: list[str] = []
-        for *_, sockaddr in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP):
+        for *_, sockaddr in socket.getaddrinfo(_encoded(host), None, proto=socket.IPPROTO_TCP):
             address = str(sockaddr[0]).split("%", 1)[0]  # drop an IPv6 zone id
             if address not in addresses:
                 addresses.append(address)
@@ -139,6 +139,15 @@ class Resolver:
 
     def permits(self, host: str, address: str) -> bool:
         return self.allow_private or is_public(ipaddress.ip_address(address))
+
+
+def _encoded(host: str) -> str | bytes:
+    """`host` for `getaddrinfo`: a well-formed ASCII name as bytes, as the "idna" codec
+    would give it (that codec, loaded on first use, costs more than the lookup of a
+    cached name); anything else as is, for the codec to encode or refuse."""
+    if host.isascii() and all(0 < len(label) < 64 for label in host.rstrip(".").split(".")):
+        return host.encode("ascii")
+    return host
 
 
 # The mixin goes in front of urllib3's connection classes: type it as one of them.
