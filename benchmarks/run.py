@@ -67,6 +67,16 @@ class Measured:
     cpu: float
     maxrss_mb: float
     stdout: Path
+    started: float = 0.0  # `perf_counter` at launch and at exit
+    ended: float = 0.0
+
+    def phases(self, window: tuple[float | None, float | None]) -> tuple[float, float, float]:
+        """(start-up, requests, wind-down) seconds, given the site's `window()`: launch to
+        the first request in, first request to the last response out, that to exit."""
+        first, last = window
+        if first is None or last is None:
+            return (self.wall, 0.0, 0.0)
+        return (first - self.started, last - first, self.ended - last)
 
 
 def measure(cmd: list[str], cwd: Path, name: str) -> Measured:
@@ -82,7 +92,8 @@ def measure(cmd: list[str], cwd: Path, name: str) -> Measured:
     if proc.returncode != 0:
         tail = err.read_text(errors="replace")[-2000:]
         raise BenchError(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{tail}")
-    return Measured(wall, usage.ru_utime + usage.ru_stime, peak.kilobytes / 1024, out)
+    return Measured(wall, usage.ru_utime + usage.ru_stime, peak.kilobytes / 1024, out,
+                    started=start, ended=start + wall)
 
 
 class PeakWatch(threading.Thread):
@@ -223,6 +234,7 @@ def throughput(args, n: int, latency: float, concurrency: int,
     bound = n * latency / concurrency
     data = {"n": n, "latency": latency, "concurrency": concurrency, "bound_s": bound}
     runs: dict[str, list[Measured]] = {"oermonitor": [], "lychee": []}
+    phases: dict[str, list[tuple[float, float, float]]] = {"oermonitor": [], "lychee": []}
     with tempfile.TemporaryDirectory(prefix="oermonitor-bench-") as tmp, \
             wikisite.SiteServer(latency) as site:
         work = Path(tmp)
@@ -233,14 +245,18 @@ def throughput(args, n: int, latency: float, concurrency: int,
         (work / "bench.db").replace(registered)
         for attempt in range(args.repeat):
             if lychee:
+                site.window()
                 done, ok = run_lychee(lychee, urls, concurrency, work)
                 runs["lychee"].append(done)
+                phases["lychee"].append(done.phases(site.window()))
                 if attempt == 0:
                     data["lychee_version"] = lychee_version(lychee)
                     data["lychee_ok"] = ok
             copy_database(registered, work / "bench.db")
-            runs["oermonitor"].append(measure(oermonitor(config, "run", "--dry-run"), work,
-                                              "run"))
+            site.window()
+            done = measure(oermonitor(config, "run", "--dry-run"), work, "run")
+            runs["oermonitor"].append(done)
+            phases["oermonitor"].append(done.phases(site.window()))
             if attempt == 0:
                 checked = status_rows(config, work)
                 data["ok"] = sum(1 for r in checked if r.get("availability") == "ok")
@@ -252,7 +268,9 @@ def throughput(args, n: int, latency: float, concurrency: int,
                           "wall_s": statistics.median(m.wall for m in measured),
                           "cpu_ms_per_page": statistics.median(m.cpu for m in measured)
                           * 1000 / n,
-                          "peak_mb": max(m.maxrss_mb for m in measured)}
+                          "peak_mb": max(m.maxrss_mb for m in measured),
+                          "phases_s": [statistics.median(p[i] for p in phases[tool])
+                                       for i in range(3)]}
     if runs["lychee"]:
         data["ratio"] = data["oermonitor"]["wall_s"] / data["lychee"]["wall_s"]
     return data
@@ -283,6 +301,11 @@ def throughput_table(report: Report, results: list[dict], repeat: int) -> None:
             for tool in ("oermonitor", "lychee") if tool in r)
             + f"; oermonitor found a licence on {r['licence']}/{r['n']} pages and a "
             f"last-modified date on {r['last_modified']}/{r['n']}")
+        notes.append(f"{r['latency']:g} s / {r['concurrency']}: where the time goes (median "
+                     "s: start-up to the first request / requests until the last response / "
+                     "from there to exit): " + "; ".join(
+                         f"{tool} " + " / ".join(f"{x:.2f}" for x in r[tool]["phases_s"])
+                         for tool in ("oermonitor", "lychee") if tool in r))
     version = next((r["lychee_version"] for r in results if "lychee_version" in r), None)
     notes.append(f"load average after the runs: {os.getloadavg()[0]:.2f}")
     notes.insert(0, f"median of {repeat} run(s) per tool; bound = N x latency / concurrency "

@@ -168,12 +168,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, send_body: bool):
         server = self.server
+        arrived = time.perf_counter()
         if server.latency:
             time.sleep(server.latency)
         match = _PATH.match(self.path)
         with server.lock:
             server.hits += 1
             counter = server.hits
+            if server.first_at is None or arrived < server.first_at:
+                server.first_at = arrived
         validators = {}
         if not match:
             status, kind, body = 404, "text/plain; charset=utf-8", b"niet gevonden"
@@ -201,6 +204,7 @@ class _Handler(BaseHTTPRequestHandler):
         with server.lock:
             server.body_bytes += len(body) if send_body else 0
             server.not_modified += status == 304
+            server.last_at = time.perf_counter()
 
 
 class SiteServer(ThreadingHTTPServer):
@@ -219,8 +223,19 @@ class SiteServer(ThreadingHTTPServer):
         self.hits = 0
         self.body_bytes = 0
         self.not_modified = 0
+        # The first request's arrival and the last response's end (`perf_counter`),
+        # to tell a client's start-up and wind-down from its requests: `window()`.
+        self.first_at: float | None = None
+        self.last_at: float | None = None
         self.lock = threading.Lock()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    def window(self) -> tuple[float | None, float | None]:
+        """(first request in, last response out) since the last call; then forgets them."""
+        with self.lock:
+            window = (self.first_at, self.last_at)
+            self.first_at = self.last_at = None
+        return window
 
     @property
     def base(self) -> str:
