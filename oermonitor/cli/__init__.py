@@ -231,3 +231,14 @@ DATE = IsoDate()
 def today_or(value: date | None) -> date:
     """The `--today` value, else today's date in UTC, the calendar the history is kept in."""
     return value or utcnow().date()
+
+
+def by_address(by: str | None) -> str | None:
+    """A `--by` address, checked and lower-cased; None for the operator."""
+    if not by:
+        return None
+    from oermonitor.validate import email_problem
+
+    if problem := email_problem("--by", by.strip()):
+        raise BadInput(problem)
+    return by.strip().lower()

@@ -9,21 +9,14 @@ from __future__ import annotations
 import click
 
 from oermonitor import lifecycle, notify, report
-from oermonitor.cli import Env, main, pass_env, today_or
+from oermonitor.cli import Env, by_address, main, pass_env, today_or
 from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput, OperationalError
 from oermonitor.lock import RunLock
-from oermonitor.validate import email_problem
 
 KEY = click.argument("key", metavar="ID_OR_URL")
 BY = click.option("--by", help="Who did this (email); recorded in the history. "
                                "Default: the operator.")
-
-
-def _by(by: str | None) -> str | None:
-    if by and (problem := email_problem("--by", by.strip())):
-        raise BadInput(problem)
-    return by.strip().lower() if by else None
 
 
 @main.command()
@@ -36,7 +29,7 @@ def move(env: Env, key: str, new_url: str, by: str | None, note: str | None) -> 
     """Give a material a new address. It keeps its id, history, maintainer and
     stale clock; the next run checks the new address."""
     material = report.find_material(env.store, key)
-    moved = lifecycle.move(env.store, material, new_url, by=_by(by), now=utcnow(), note=note)
+    moved = lifecycle.move(env.store, material, new_url, by=by_address(by), now=utcnow(), note=note)
     click.echo(f"Moved #{moved['id']}: {material['url']} -> {moved['url']} "
                "(checked at the new address with the next run).")
 
@@ -54,12 +47,12 @@ def retire(env: Env, key: str, reason: str | None, undo: bool, by: str | None) -
     if undo:
         if reason:
             raise click.UsageError("--undo takes no --reason")
-        lifecycle.unretire(env.store, material, by=_by(by), now=utcnow())
+        lifecycle.unretire(env.store, material, by=by_address(by), now=utcnow())
         click.echo(f"#{material['id']} is back: checked and mailed about again from the next run.")
         return
     if reason is None or not reason.strip():
         raise BadInput("retire needs --reason TEXT (why the material is withdrawn)")
-    lifecycle.retire(env.store, material, reason=reason, by=_by(by), now=utcnow())
+    lifecycle.retire(env.store, material, reason=reason, by=by_address(by), now=utcnow())
     click.echo(f"Retired #{material['id']} {material['url']}: no more checks or emails.")
 
 
@@ -84,7 +77,7 @@ def reassign(env: Env, key: str | None, to_email: str, to_name: str | None,
     now = utcnow()
     if from_email:
         changed = lifecycle.reassign_maintainer(env.store, from_email, to_email=to_email,
-                                                to_name=to_name, by=_by(by), now=now)
+                                                to_name=to_name, by=by_address(by), now=now)
         click.echo(f"Handed {len(changed)} material(s) of {from_email.strip().lower()} "
                    f"over to {to_email.strip().lower()}:")
         for material in changed:
@@ -92,7 +85,7 @@ def reassign(env: Env, key: str | None, to_email: str, to_name: str | None,
     else:
         material = report.find_material(env.store, key or "")
         after = lifecycle.reassign(env.store, material, to_email=to_email, to_name=to_name,
-                                   by=_by(by), now=now)
+                                   by=by_address(by), now=now)
         if (material["maintainer_email"] == after["maintainer_email"]
                 and not material["unowned_since"]):
             click.echo(f"#{material['id']} is already kept by {after['maintainer_email']}.")
@@ -131,7 +124,7 @@ def release(env: Env, key: str, by: str | None, colleague: str | None,
     """The maintainer no longer keeps a material: it shows as `no_maintainer` (and
     the coordinator hears of it) until it is handed over with `reassign`."""
     material = report.find_material(env.store, key)
-    lifecycle.release(env.store, material, by=_by(by), now=utcnow(),
+    lifecycle.release(env.store, material, by=by_address(by), now=utcnow(),
                       colleague_email=colleague, note=note)
     click.echo(f"#{material['id']} has no maintainer now; hand it over with "
                f"`oermonitor reassign {material['id']} --to EMAIL`.")
@@ -148,7 +141,7 @@ def proposals(env: Env, dismiss: str | None, reason: str | None, by: str | None)
     `oermonitor move ID NEW_URL`, or `--dismiss ID`."""
     if dismiss:
         material = report.find_material(env.store, dismiss)
-        lifecycle.dismiss_proposal(env.store, material, by=_by(by), now=utcnow(),
+        lifecycle.dismiss_proposal(env.store, material, by=by_address(by), now=utcnow(),
                                    reason=reason)
         click.echo(f"#{material['id']}: proposed address {material['proposed_url']} not taken.")
         return

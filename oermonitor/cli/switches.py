@@ -9,18 +9,10 @@ from __future__ import annotations
 import click
 
 from oermonitor import history, report
-from oermonitor.cli import DATE, Env, main, pass_env
+from oermonitor.cli import DATE, Env, by_address, main, pass_env
 from oermonitor.cli.overview import KEY
 from oermonitor.clock import utcnow
 from oermonitor.errors import BadInput
-from oermonitor.validate import email_problem
-
-
-def _by(by: str | None) -> str | None:
-    """A `--by` address, checked and lower-cased; None for the operator."""
-    if by and (problem := email_problem("--by", by.strip())):
-        raise BadInput(problem)
-    return by.strip().lower() if by else None
 
 
 @main.command()
@@ -30,10 +22,9 @@ def _by(by: str | None) -> str | None:
 @pass_env
 def confirm(env: Env, key, by, note) -> None:
     """Record that the material is still current: resets its stale clock."""
-    if by and (problem := email_problem("--by", by)):
-        raise BadInput(problem)
+    by = by_address(by)
     material = report.find_material(env.store, key)
-    history.confirm(env.store, material, by and by.lower(), note, utcnow())
+    history.confirm(env.store, material, by, note, utcnow())
     click.echo(f"Confirmed #{material['id']} {material['url']} as current.")
 
 
@@ -49,7 +40,7 @@ def mute(env: Env, key, until, reason, off, by) -> None:
     """Pause notifications about a material (checks continue)."""
     if not off and until is None:
         raise BadInput("mute needs --until DATE and --reason TEXT (or --off)")
-    by = _by(by)
+    by = by_address(by)
     material = report.find_material(env.store, key)
     now = utcnow()
     history.mute(env.store, material, None if off else until, reason, now.date(),
@@ -65,7 +56,7 @@ def mute(env: Env, key, until, reason, off, by) -> None:
 @pass_env
 def evergreen(env: Env, key, off, by) -> None:
     """Mark a material as meant to stay unchanged: it is never stale."""
-    by = _by(by)
+    by = by_address(by)
     material = report.find_material(env.store, key)
     history.set_evergreen(env.store, material, not off, by=by, now=utcnow())
     click.echo(f"#{material['id']} is {'no longer ' if off else ''}evergreen.")
@@ -81,7 +72,7 @@ def review_every(env: Env, key, days, off, by) -> None:
     """Give a material its own review interval in days (instead of stale_after_days)."""
     if days is None and not off:
         raise BadInput("review-every needs DAYS (or --off)")
-    by = _by(by)
+    by = by_address(by)
     material = report.find_material(env.store, key)
     history.set_review_interval(env.store, material, None if off else days, by=by,
                                 now=utcnow())
