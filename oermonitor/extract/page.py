@@ -31,6 +31,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import compress, repeat
 
 import lxml.html
 from lxml import etree
@@ -104,7 +105,7 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
     _texts: list | None = field(default=None, init=False, repr=False, compare=False)
     _nodes: list = field(default_factory=list, init=False, repr=False, compare=False)
-    _at: list | None = field(default=None, init=False, repr=False, compare=False)
+    _kinds: bytes = field(default=b"", init=False, repr=False, compare=False)
     _smart: list | None = field(default=None, init=False, repr=False, compare=False)
     _visible: list | None = field(default=None, init=False, repr=False, compare=False)
     _body_start: int = field(default=0, init=False, repr=False, compare=False)
@@ -141,7 +142,8 @@ class Page:
 
     def _read(self) -> list[str]:
         self._nodes = _NODES(self.root)
-        self._texts = [node for node in self._nodes if node.__class__ is str]
+        self._kinds = bytes(map(isinstance, self._nodes, repeat(str)))  # 1: a text node
+        self._texts = list(compress(self._nodes, self._kinds))
         return self._texts
 
     def owner(self, index: int, *, visible: bool = False) -> tuple[etree._Element, bool]:
@@ -158,15 +160,11 @@ class Page:
             index = self._visible_index(index)
         if self._texts is None:
             self._read()
-        nodes = self._nodes
-        if self._at is None:
-            self._at = [at for at, node in enumerate(nodes) if node.__class__ is str]
-        at = start = self._at[index]
-        while start > 0 and nodes[start - 1].__class__ is str:
-            start -= 1
-        if start > 0:
-            run = nodes[start:at + 1]  # the text nodes from the element before to this one
-            element = nodes[start - 1]
+        at = self._position(index)
+        before = self._kinds.rfind(0, 0, at)  # the nearest element before it
+        if before != -1:
+            run = self._nodes[before + 1:at + 1]  # the text nodes from there to this one
+            element = self._nodes[before]
             owners = [(element, True, element.text)] if element.text is not None else []
             for node in _self_and_ancestors(element):
                 if len(owners) >= len(run):
@@ -179,6 +177,16 @@ class Page:
             self._smart = _SMART_TEXTS(self.root)
         node = self._smart[index]
         return node.getparent(), node.is_text
+
+    def _position(self, index: int) -> int:
+        """Where text node `index` stands in `_nodes`: after `index` text nodes and
+        the elements among them. A guess that counts no elements, moved past the
+        elements up to it until it moves no more, lands there: a few counts in C
+        rather than numbering every node of the page."""
+        at = index
+        while (moved := index + self._kinds.count(0, 0, at + 1)) != at:
+            at = moved
+        return at
 
     def body_texts(self) -> list[str]:
         """The text nodes inside <body> (not its tail): one run of `texts`."""
