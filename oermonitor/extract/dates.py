@@ -370,9 +370,10 @@ def _in_sidebar(page: Page, element) -> bool:
 
 
 def _from_labels(page: Page):
-    for index in page.holding(_LABEL_WORDS, visible=True):
+    texts = generic.text_nodes(page)
+    for node in [texts[i] for i in page.holding(_LABEL_WORDS, visible=True)]:
         try:
-            found = list(_labels_in(page, index))
+            found = list(_labels_in(node))
         except Exception:  # one odd label must not lose the others
             log.warning("date label unreadable on %s", page.url, exc_info=True)
             continue
@@ -384,16 +385,13 @@ def _from_labels(page: Page):
                 yield value, "label", label_is_modified, page.zone(anchor), anchor
 
 
-def _labels_in(page: Page, at: int):
-    """(is_modified, value text, value element, label element) for each label in visible
-    text node `at`: one that starts it (or follows a few words), and any after a field
-    break on the same line. A label alone in its node takes the value that follows it."""
-    node = generic.text_nodes(page)[at]
+def _labels_in(node):
+    """(is_modified, value text, value element, label element) for each label in a text
+    node: one that starts it (or follows a few words), and any after a field break
+    on the same line. A label alone in its node takes the value that follows it."""
     matches = [m for m in _LABEL_ANY.finditer(node) if _label_allowed(node, m.start())]
-    if not matches:
-        return
-    owner, is_text = page.owner(at, visible=True)
-    anchor = owner if is_text else owner.getparent()
+    owner = node.getparent()
+    anchor = owner if node.is_text else owner.getparent()
     if anchor is None:
         return
     for index, match in enumerate(matches):
@@ -403,7 +401,7 @@ def _labels_in(page: Page, at: int):
         if value:
             yield is_modified, value, None, anchor
         elif len(matches) == 1:  # "Laatst gewijzigd" alone: the value follows the node
-            for found in generic.labelled(page, [at], _LABEL):
+            for found in generic.labelled([node], _LABEL):
                 yield is_modified, found.value, found.element, anchor
 
 

@@ -371,8 +371,11 @@ def _add_text(reader: _Reader) -> None:
     attributed to the block it stands in.
     """
     blocks: dict = {}
-    for holder in _candidate_holders(reader.page):
-        if holder.tag in _INVISIBLE or not isinstance(holder.tag, str):
+    for text in _candidate_nodes(reader.page):
+        holder = text.getparent()
+        if text.is_tail:
+            holder = holder.getparent()
+        if holder is None or holder.tag in _INVISIBLE or not isinstance(holder.tag, str):
             continue
         if holder.tag not in BLOCK_TAGS and reader.page.zone(holder) == "component":
             continue  # an inline credit or caption: <span class="credit">
@@ -452,25 +455,19 @@ def _line_of(element) -> tuple[str, int, int]:
     return line, span[0] - line_start, span[1] - line_start
 
 
-def _candidate_holders(page: Page) -> list:
-    """The elements holding a text node that may hold a licence statement
-    (`TEXT_TRIGGER`), one per such node, in document order."""
+def _candidate_nodes(page: Page) -> list:
+    """The text nodes that may hold a licence statement (`TEXT_TRIGGER`)."""
     # Only the few nodes with a trigger word are asked what they stand in: the
     # same nodes as filtering all of them first, at a fraction of the cost.
     nodes = page.texts
-    holders = []
-    for index in page.holding(_TRIGGER_WORDS, word_start=True):
-        holder = _holder(page, index)
-        if (holder is not None and holder.tag not in _NOT_TEXT
-                and licences.TEXT_TRIGGER.search(nodes[index])):
-            holders.append(holder)
-    return holders
+    return [nodes[i] for i in page.holding(_TRIGGER_WORDS, word_start=True)
+            if _holder_tag(nodes[i]) not in _NOT_TEXT and licences.TEXT_TRIGGER.search(nodes[i])]
 
 
-def _holder(page: Page, index: int):
-    """The element text node `index` stands in (for a tail: the parent's parent)."""
-    owner, is_text = page.owner(index)
-    return owner if is_text else owner.getparent()
+def _holder_tag(text) -> str | None:
+    """The tag of the element a text node stands in (for a tail: the parent's parent)."""
+    holder = text.getparent() if text.is_text else text.getparent().getparent()
+    return holder.tag if holder is not None else None
 
 
 def _block_text(block) -> str:

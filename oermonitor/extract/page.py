@@ -21,8 +21,7 @@ layout (`has-sidebar`, `no-sidebar`) mark nothing.
 The page's text nodes are read once and shared (`texts`, `visible_texts`), and
 so are the searches over them (`holding`) and the section heading before an
 element (`heading_before`): every extractor reads the same page, and each of
-these is a walk over all of it. The text nodes are plain strings; `owner` says
-which element one of them belongs to, for the few that an extractor asks about.
+these is a walk over all of it.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ import re
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from itertools import compress, repeat
 
 import lxml.html
 from lxml import etree
@@ -59,13 +57,9 @@ _LAYOUT_TOGETHER = re.compile(r"content", re.I)
 
 
 _local = threading.local()
-# Every node in document order, text nodes as plain strings: the text nodes are
-# those strings (filtering them in Python is several times cheaper than an XPath
-# predicate), and the element before a text node tells whose it is (`owner`).
-# Reading them as lxml smart strings, each with its parent element and
-# is_text/is_tail, costs twice as much, for the few nodes a page is asked about.
-_NODES = etree.XPath("//node()", smart_strings=False)
-_SMART_TEXTS = etree.XPath("//text()")
+# Text nodes as lxml smart strings (`getparent()`, `is_text`, `is_tail`). Filtering
+# them in Python is several times cheaper than an XPath predicate.
+_TEXTS = etree.XPath("//text()")
 # Counting the nodes before and after an element walks what lies around it only
 # (for <body>: the head); counting those within would walk the element once more.
 _TEXTS_BEFORE = etree.XPath("count(preceding::text())")
@@ -104,12 +98,7 @@ class Page:
     root: etree._Element
     headers: dict[str, str] = field(default_factory=dict)
     _texts: list | None = field(default=None, init=False, repr=False, compare=False)
-    _nodes: list = field(default_factory=list, init=False, repr=False, compare=False)
-    _kinds: bytes = field(default=b"", init=False, repr=False, compare=False)
-    _smart: list | None = field(default=None, init=False, repr=False, compare=False)
     _visible: list | None = field(default=None, init=False, repr=False, compare=False)
-    _body_start: int = field(default=0, init=False, repr=False, compare=False)
-    _hidden: list = field(default_factory=list, init=False, repr=False, compare=False)
     _searches: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _own: tuple | None = field(default=None, init=False, repr=False, compare=False)
     _before: dict = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -135,70 +124,24 @@ class Page:
         return next(self.root.iterchildren("body"), None)
 
     @property
-    def texts(self) -> list[str]:
+    def texts(self) -> list:
         """Every text node of the document in document order, read once for all
         extractors (licence and platform reading walk nearly the same nodes)."""
-        return self._texts if self._texts is not None else self._read()
-
-    def _read(self) -> list[str]:
-        self._nodes = _NODES(self.root)
-        self._kinds = bytes(map(isinstance, self._nodes, repeat(str)))  # 1: a text node
-        self._texts = list(compress(self._nodes, self._kinds))
+        if self._texts is None:
+            self._texts = _TEXTS(self.root)
         return self._texts
 
-    def owner(self, index: int, *, visible: bool = False) -> tuple[etree._Element, bool]:
-        """The element that text node `index` (of `texts`, or of `visible_texts()`)
-        belongs to, and whether it is that element's text (else its tail): what an
-        lxml smart string says with `getparent()` and `is_text`.
-
-        Read from the nodes around it: the text nodes that follow an element in
-        document order are its text (if it has one), then the tails of it and its
-        ancestors, innermost first. Each is checked against the node it must be;
-        a page where they disagree (adjacent text nodes) is read as smart strings.
-        """
-        if visible:
-            index = self._visible_index(index)
-        if self._texts is None:
-            self._read()
-        at = self._position(index)
-        before = self._kinds.rfind(0, 0, at)  # the nearest element before it
-        if before != -1:
-            run = self._nodes[before + 1:at + 1]  # the text nodes from there to this one
-            element = self._nodes[before]
-            owners = [(element, True, element.text)] if element.text is not None else []
-            for node in _self_and_ancestors(element):
-                if len(owners) >= len(run):
-                    break
-                if node.tail is not None:
-                    owners.append((node, False, node.tail))
-            if [text for _, _, text in owners] == run:
-                return owners[-1][:2]
-        if self._smart is None:
-            self._smart = _SMART_TEXTS(self.root)
-        node = self._smart[index]
-        return node.getparent(), node.is_text
-
-    def _position(self, index: int) -> int:
-        """Where text node `index` stands in `_nodes`: after `index` text nodes and
-        the elements among them. A guess that counts no elements, moved past the
-        elements up to it until it moves no more, lands there: a few counts in C
-        rather than numbering every node of the page."""
-        at = index
-        while (moved := index + self._kinds.count(0, 0, at + 1)) != at:
-            at = moved
-        return at
-
-    def body_texts(self) -> list[str]:
+    def body_texts(self) -> list:
         """The text nodes inside <body> (not its tail): one run of `texts`."""
         body = self.body
         return self.texts_within(body) if body is not None else []
 
-    def texts_within(self, element: etree._Element) -> list[str]:
+    def texts_within(self, element: etree._Element) -> list:
         """The text nodes inside `element` (not its tail): one run of `texts`."""
         texts = self.texts
         return texts[int(_TEXTS_BEFORE(element)):len(texts) - int(_TEXTS_AFTER(element))]
 
-    def visible_texts(self) -> list[str]:
+    def visible_texts(self) -> list:
         """The body's visible text nodes in document order, read once (platform
         and date reading both walk them): without the own text of a script,
         style, noscript or template (the text after </script> is visible)."""
@@ -207,46 +150,22 @@ class Page:
             self._visible = self._visible_in(body) if body is not None else []
         return self._visible
 
-    def _visible_in(self, body: etree._Element) -> list[str]:
+    def _visible_in(self, body: etree._Element) -> list:
         # An invisible element holds one own text node, the first inside it: where
-        # it stands is the count of text nodes before the element, or for more than
-        # a few such elements, the node after the element in `_nodes`.
+        # it stands is the count of text nodes before the element. For the few such
+        # elements of most bodies, cutting those out is cheaper than asking every
+        # text node for its parent.
         texts = self.body_texts()
         hidden = [element for element in body.iter(INVISIBLE) if element.text is not None]
-        start = self._body_start = len(self.texts) - len(texts) - int(_TEXTS_AFTER(body))
         if len(hidden) > _FEW_INVISIBLE:
-            cut = self._own_texts(set(hidden), start)
-        else:
-            cut = sorted(int(_TEXTS_BEFORE(element)) - start for element in hidden)
-        self._hidden = cut
+            return [text for text in texts
+                    if not (text.is_text and text.getparent().tag in INVISIBLE)]
+        start = len(self.texts) - len(texts) - int(_TEXTS_AFTER(body))
         visible, kept_from = [], 0
-        for at in cut:
+        for at in sorted(int(_TEXTS_BEFORE(element)) - start for element in hidden):
             visible += texts[kept_from:at]
             kept_from = at + 1
         return visible + texts[kept_from:]
-
-    def _own_texts(self, elements: set, start: int) -> list[int]:
-        """Where the own text nodes of `elements` (each has one) stand in `texts`,
-        counted from `start`, ascending: one walk over the page's nodes."""
-        found, index, previous = [], -start, None
-        for node in self._nodes:
-            if node.__class__ is str:
-                if previous is not None and previous in elements:
-                    found.append(index)
-                index += 1
-                previous = None
-            else:
-                previous = node
-        return found
-
-    def _visible_index(self, index: int) -> int:
-        """The index in `texts` of node `index` of `visible_texts()`."""
-        self.visible_texts()
-        for hidden in self._hidden:  # ascending
-            if hidden > index:
-                break
-            index += 1
-        return self._body_start + index
 
     def holding(self, words: tuple[str, ...], *, visible: bool = False,
                 word_start: bool = False) -> list[int]:

@@ -10,7 +10,7 @@ to it, whatever elements hold the two.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -50,25 +50,20 @@ def squash(text: str | None) -> str:
     return " ".join(text.split()) if text else ""
 
 
-def text_nodes(page: Page) -> list[str]:
-    """The body's visible text nodes in document order (`Page.owner(index,
-    visible=True)` says which element one belongs to)."""
+def text_nodes(page: Page) -> list:
+    """The body's visible text nodes in document order (lxml smart strings)."""
     return page.visible_texts()
 
 
-def labelled(page: Page, indexes: Iterable[int], label: re.Pattern, *,
-             whole: bool = False) -> Iterator[Labelled]:
-    """Every (label, value) pair in the visible text nodes `indexes` (of
-    `text_nodes(page)`) for labels matching `label`.
+def labelled(texts: list, label: re.Pattern, *, whole: bool = False) -> Iterator[Labelled]:
+    """Every (label, value) pair on the page for labels matching `label`.
 
     `label` must match at the start of a text node (after spaces). `whole=True`
     requires the label to stand alone or be followed by a colon, as in a
     colofon ("Licentie" as a field, not the word inside a sentence); otherwise
     the label may start a line of running text ("Laatst bijgewerkt op 3 maart").
     """
-    texts = text_nodes(page)
-    for index in indexes:
-        node = texts[index]
+    for node in texts:
         match = label.match(node)
         if match is None:
             continue
@@ -76,22 +71,22 @@ def labelled(page: Page, indexes: Iterable[int], label: re.Pattern, *,
         if whole and rest and not rest.startswith(":"):
             continue
         rest = squash(rest.lstrip(":").lstrip())
-        owner, is_text = page.owner(index, visible=True)
-        anchor = owner if is_text else owner.getparent()
+        owner = node.getparent()
+        anchor = owner if node.is_text else owner.getparent()
         if anchor is None:
             continue
         if rest:
             value, element = rest, None
         else:
-            value, element = _value_after(owner, is_text)
+            value, element = _value_after(node)
         if value and len(value) <= _VALUE_LIMIT:
             yield Labelled(match.group(0).strip().lower(), value, element, anchor)
 
 
-def _value_after(owner, is_text: bool) -> tuple[str, etree._Element | None]:
-    """The value standing right after a text node that holds only a label (the
-    text of `owner`, else its tail)."""
-    if not is_text:
+def _value_after(node) -> tuple[str, etree._Element | None]:
+    """The value standing right after a text node that holds only a label."""
+    owner = node.getparent()
+    if not node.is_text:
         # A tail: "<br>Laatst gewijzigd <span>value</span>"
         sibling = owner.getnext()
         return (_line(sibling), sibling) if sibling is not None else ("", None)

@@ -86,7 +86,7 @@ def colofon(page: Page) -> dict[str, str]:
               if len(texts[i]) <= _HEADING_LIMIT and _COLOFON_START.match(texts[i])]
     for start in (*reversed(starts), 0):
         fields: dict[str, str] = {}
-        for found in generic.labelled(page, range(start, len(texts)), _LABELS, whole=True):
+        for found in generic.labelled(texts[start:], _LABELS, whole=True):
             fields.setdefault(found.label, found.value)
         if fields:
             return fields
