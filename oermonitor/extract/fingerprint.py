@@ -39,15 +39,14 @@ _CHROME = re.compile(r"(?:^|[\s_-])(?:footer|sidebar|side-bar|menu|navbar|nav|na
                      r"|skip-link|pagination|pager|comments?|related|toolbar"
                      r"|view-?count\w*|counter|csrf\w*)(?:$|[\s_-])", re.I)
 _ROLE_MAIN = etree.XPath("descendant::*[@role='main']")
-_MEDIA = ("img", "iframe", "video", "audio", "source", "embed", "object", "a")
+_MEDIA = frozenset({"img", "iframe", "video", "audio", "source", "embed", "object", "a"})
 # URLs that `urlsplit` reads as "http(s)://host[:port]/path", "/path" or a relative
 # path without a colon, and without spaces or control characters (which it would
 # strip or remove): for these, dropping the query and fragment is cutting the string
-# at the first "?", "#" or ";", several times cheaper than parsing it. Anything
-# else (other schemes, upper case, user info, brackets) is parsed.
-_SIMPLE_URL = re.compile(r"(?:https?://[A-Za-z0-9.-]+(?::\d+)?(?=[/?#]|$)|/(?!/)|(?!//)(?=[^:]*$))"
-                         r"[^\x00-\x20\\]*")
-_QUERY_START = re.compile(r"[?#;]")
+# at the first "?", "#" or ";" (the group), several times cheaper than parsing it.
+# Anything else (other schemes, upper case, user info, brackets) is parsed.
+_SIMPLE_URL = re.compile(r"((?:https?://[A-Za-z0-9.-]+(?::\d+)?(?=[/?#]|$)|/(?!/)|(?!//)(?=[^:]*$))"
+                         r"[^\x00-\x20\\?#;]*)[^\x00-\x20\\]*")
 _TOKEN = re.compile(r"[A-Za-z0-9_\-+/=]+")
 _TOKEN_LENGTH = 24
 _LONG_WORD = re.compile(rf" ([^ ]{{{_TOKEN_LENGTH},}})")  # in single-spaced text
@@ -70,14 +69,16 @@ def content_text(page: Page) -> str:
     container = _main(page)
     if container is None:
         return ""
-    if _cuts(container):
+    attributed = _WITH_ATTRIBUTES(container)
+    if _cuts(container, attributed):
         # Cut on a copy: the page is shared with the other extractors. (drop_tree
         # joins a cut element's tail to the text before it, as the hash always had.)
         content = deepcopy(container)
-        for element in _cuts(content):
+        for element in _cuts(content, _WITH_ATTRIBUTES(content)):
             if element.getparent() is not None:
                 element.drop_tree()  # keeps the text that follows it
         texts = _TEXT(content)
+        attributed = _WITH_ATTRIBUTES(content)
     else:  # nothing to cut (the usual main content): its text nodes as read for the page
         content, texts = container, page.texts_within(container)
     words = " ".join(texts).split()
@@ -86,15 +87,17 @@ def content_text(page: Page) -> str:
     tokens = {word for word in _LONG_WORD.findall(" " + text) if _is_token(word)}
     if tokens:
         text = " ".join(word for word in words if word not in tokens)
-    targets = [_target(el) for el in content.iter(_MEDIA)]
+    # Only an element with attributes points anywhere or has an alternative text.
+    targets = [_target(el) for el in (content, *attributed) if el.tag in _MEDIA]
     return "\n".join([text, *filter(None, targets)])
 
 
-def _cuts(content) -> list:
+def _cuts(content, attributed: list) -> list:
     """The elements under `content` that the fingerprint leaves out: scripts,
-    forms, navigation and the like, and chrome or hidden elements (`_is_chrome`)."""
+    forms, navigation and the like, and chrome or hidden elements (`_is_chrome`)
+    among `attributed`, its elements with attributes."""
     cuts = [element for element in content.iter(_DROP_TAGS) if element is not content]
-    cuts += [element for element in _WITH_ATTRIBUTES(content)
+    cuts += [element for element in attributed
              if not _FLAGS.isdisjoint(element.keys()) and _is_chrome(element)]
     return cuts
 
@@ -117,7 +120,8 @@ def _is_chrome(element) -> bool:
         return True
     if (element.get("role") or "").lower() in _CHROME_ROLES:
         return True
-    if _HIDDEN_STYLE.search(element.get("style") or ""):
+    style = element.get("style")
+    if style and _HIDDEN_STYLE.search(style):
         return True
     if element.tag in _KEEPS_ITS_TEXT:
         return False
@@ -152,8 +156,9 @@ def _target(element) -> str | None:
 def _bare_url(url: str) -> str:
     """The URL without query, fragment and `;params`, as `urlsplit` reads it."""
     stripped = url.strip()
-    if _SIMPLE_URL.fullmatch(stripped):
-        return _QUERY_START.split(stripped, 1)[0]  # the same as below, without parsing
+    simple = _SIMPLE_URL.fullmatch(stripped)
+    if simple:
+        return simple.group(1)  # the same as below, without parsing
     with suppress(ValueError):  # not a URL at all: keep it as written
         url = urlsplit(stripped)._replace(query="", fragment="").geturl().split(";", 1)[0]
     return url

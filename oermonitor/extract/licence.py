@@ -81,8 +81,8 @@ _CREDIT_WORDS = (r"foto'?s?|afbeelding(?:en)?|beeld|illustraties?|tekening|image
                  r"|musik|music|muziek|fotograa?f|photographer|sound|geluid")
 # (The look-ahead for the words' first letters saves trying every word at each word start.)
 _CREDIT_INITIALS = "".join(sorted({word[0] for word in _CREDIT_WORDS.split("|")}))
-_CREDIT = re.compile(rf"\b(?=[{_CREDIT_INITIALS}])(?:{_CREDIT_WORDS})\s*:"
-                     rf"|^\W*(?:{_CREDIT_WORDS}|images|photos)\b", re.I)
+_CREDIT_LABEL = re.compile(rf"\b(?=[{_CREDIT_INITIALS}])(?:{_CREDIT_WORDS})\s*:", re.I)
+_CREDIT_START = re.compile(rf"\W*(?:{_CREDIT_WORDS}|images|photos)\b", re.I)
 # A section of source credits (Wikiwijs "Bronnen", "Beeldverantwoording"): the
 # licences listed there are the sources' own.
 _SOURCES_HEADING = re.compile(
@@ -215,9 +215,11 @@ def _is_signal(element, tag: str) -> bool:
         return get("content") is not None and (
             get("name") is not None or get("property") is not None
             or get("itemprop") is not None)
-    if tag == "img":
-        return any("creativecommons" in source or "licensebuttons" in source
-                   for source in map(get, _BUTTON_ATTRS) if source)
+    if tag == "img":  # most images: a loop costs less than a generator for any()
+        for source in map(get, _BUTTON_ATTRS):
+            if source and ("creativecommons" in source or "licensebuttons" in source):
+                return True
+        return False
     return get("type") == "application/ld+json"
 
 
@@ -342,8 +344,14 @@ def _in_credit(element) -> bool:
                 before.append(_squash(node.text))
         elif node is not block and node.tail:
             before.append(_squash(node.tail))
-    line = "".join(before).rpartition("\n")[2]
-    return bool(_CREDIT.search(line))
+    return _is_credit("".join(before).rpartition("\n")[2])
+
+
+def _is_credit(line: str) -> bool:
+    """Whether a line is a credit line (`_CREDIT_LABEL`, `_CREDIT_START`). A label
+    ends in a colon: a line without one is not searched for it (a search tries every
+    word start of the line)."""
+    return bool(_CREDIT_START.match(line) or (":" in line and _CREDIT_LABEL.search(line)))
 
 
 def _block_of(element):
@@ -384,7 +392,7 @@ def _add_text(reader: _Reader) -> None:
             line_end = text.find("\n", hit.end)
             line = text[line_start:line_end if line_end != -1 else len(text)]
             start, end = hit.start - line_start, hit.end - line_start
-            if zone == "material" and _CREDIT.search(line[:start]):
+            if zone == "material" and _is_credit(line[:start]):
                 continue  # "Foto: Jane (CC BY-NC)": the photo's licence
             if not (_is_licence_field(block) or _is_grant(line, start, end)):
                 continue  # named in running text: a mention, not a grant
