@@ -26,6 +26,7 @@ from oermonitor.errors import BadInput, OperationalError
 from oermonitor.safetext import for_terminal
 from oermonitor.settings import Settings, load_settings
 from oermonitor.store import Store
+from oermonitor.validate import email_problem
 
 
 class Env:
@@ -237,8 +238,6 @@ def by_address(by: str | None) -> str | None:
     """A `--by` address, checked and lower-cased; None for the operator."""
     if not by:
         return None
-    from oermonitor.validate import email_problem
-
     if problem := email_problem("--by", by.strip()):
         raise BadInput(problem)
     return by.strip().lower()
