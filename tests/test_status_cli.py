@@ -241,6 +241,16 @@ def test_confirm_resets_the_stale_clock(tmp_path):
     assert timeline[0]["kind"] == "confirmation" and timeline[0]["note"] == "klopt"
 
 
+def test_confirm_by_is_checked_trimmed_and_lower_cased(tmp_path):
+    path, mid = recent_material(tmp_path)
+    assert run(path, "confirm", str(mid), "--by", "geen adres").exit_code == 1
+    result = run(path, "confirm", str(mid), "--by", " Teacher@School.nl ")
+    assert result.exit_code == 0
+    timeline = json.loads(run(path, "show", str(mid), "--json").stdout)["timeline"]
+    assert timeline[0]["kind"] == "confirmation"
+    assert timeline[0]["by"] == "teacher@school.nl"
+
+
 def test_mute_and_unmute(tmp_path):
     path, mid = recent_material(tmp_path)
     until = (date.today() + timedelta(days=30)).isoformat()
