@@ -85,6 +85,9 @@ class OverviewRow(NamedTuple):
     maintainer_bounce_reason: str | None
 
 
+# Materials (m) with their pilot (p) and maintainer (t), for the views of materials.
+_MATERIALS_JOINED = ("materials m join pilots p on p.id = m.pilot_id "
+                     "join maintainers t on t.id = m.maintainer_id")
 # The columns of an OverviewRow that come from the pilot (p) and maintainer (t).
 _JOINED = {"pilot": "p.name", "pilot_end_date": "p.end_date",
            "coordinator_email": "p.coordinator_email", "maintainer_email": "t.email",
@@ -472,9 +475,7 @@ class Store:
                    t.first_name as maintainer_first_name,
                    t.bounced_at as maintainer_bounced_at,
                    t.bounce_reason as maintainer_bounce_reason{also}
-            from materials m
-            join pilots p on p.id = m.pilot_id
-            join maintainers t on t.id = m.maintainer_id
+            from {_MATERIALS_JOINED}
             {join}
             where {where}
             order by {order_by}
@@ -503,9 +504,7 @@ class Store:
             params.append(material_id)
         cursor = self.db.execute(f"""
             select {_OVERVIEW_SELECT}
-            from materials m
-            join pilots p on p.id = m.pilot_id
-            join maintainers t on t.id = m.maintainer_id
+            from {_MATERIALS_JOINED}
             where {where}
             order by m.id
         """, params)
