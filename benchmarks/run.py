@@ -27,6 +27,7 @@ import argparse
 import compileall
 import csv
 import json
+import math
 import os
 import platform
 import statistics
@@ -232,7 +233,11 @@ def throughput(args, n: int, latency: float, concurrency: int,
                lychee: Path | None) -> dict:
     """Both tools `args.repeat` times on the same site; the medians, for `throughput_table`."""
     bound = n * latency / concurrency
-    data = {"n": n, "latency": latency, "concurrency": concurrency, "bound_s": bound}
+    # Requests go in whole rounds of at most `concurrency`: the last, partly filled one
+    # takes a full latency too, so the requests alone never take less than this.
+    rounds = math.ceil(n / concurrency) * latency
+    data = {"n": n, "latency": latency, "concurrency": concurrency, "bound_s": bound,
+            "rounds_s": rounds}
     runs: dict[str, list[Measured]] = {"oermonitor": [], "lychee": []}
     phases: dict[str, list[tuple[float, float, float]]] = {"oermonitor": [], "lychee": []}
     with tempfile.TemporaryDirectory(prefix="oermonitor-bench-") as tmp, \
@@ -305,7 +310,10 @@ def throughput_table(report: Report, results: list[dict], repeat: int) -> None:
                      "s: start-up to the first request / requests until the last response / "
                      "from there to exit): " + "; ".join(
                          f"{tool} " + " / ".join(f"{x:.2f}" for x in r[tool]["phases_s"])
-                         for tool in ("oermonitor", "lychee") if tool in r))
+                         for tool in ("oermonitor", "lychee") if tool in r)
+                     + (f"; the requests alone take at least {math.ceil(r['n'] / r['concurrency'])}"
+                        f" rounds x {r['latency']:g} s = {r['rounds_s']:.2f} s"
+                        if r["rounds_s"] else ""))
     version = next((r["lychee_version"] for r in results if "lychee_version" in r), None)
     notes.append(f"load average after the runs: {os.getloadavg()[0]:.2f}")
     notes.insert(0, f"median of {repeat} run(s) per tool; bound = N x latency / concurrency "
