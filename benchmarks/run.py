@@ -392,6 +392,25 @@ def sample_fetch(token: str = "a" * 32, counter: int = 7):
                        fetched_at=datetime.now(UTC))
 
 
+def reference_ms(runs: int = 60) -> float:
+    """The machine's speed right now: median CPU ms of reading the sample page once.
+
+    A virtual machine's speed can drift over the day, and CPU-bound figures move
+    with it; this figure, taken before and after the suites, tells a slow hour from
+    a slow change."""
+    from oermonitor import extract
+
+    result = sample_fetch()
+    for _ in range(5):  # warm caches and lazy imports
+        extract.extract(result)
+    samples = []
+    for _ in range(runs):
+        start = time.process_time_ns()
+        extract.extract(result)
+        samples.append((time.process_time_ns() - start) / 1e6)
+    return statistics.median(samples)
+
+
 def extraction(report: Report, runs: int) -> None:
     """CPU per page for extract.extract on one 40 KB page, and per extractor."""
     from oermonitor import extract
@@ -543,18 +562,21 @@ def throughput_configs(args) -> list[tuple[int, float, int]]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     report = Report()
-    header = (f"# oermonitor benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
-              f"{platform.platform()}, {os.cpu_count()} CPUs, Python "
-              f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f} "
-              "(other work on the machine slows CPU-bound runs)\n")
-    print(header, flush=True)
-    report.sections.append(header)
-    report.data["machine"] = {"platform": platform.platform(), "cpus": os.cpu_count(),
-                              "python": platform.python_version()}
     # As an install does: Python may be told not to cache compiled modules
     # (PYTHONDONTWRITEBYTECODE), and each timed command would compile them again.
     import oermonitor
     compileall.compile_dir(Path(oermonitor.__file__).parent, quiet=1)
+    speed = [reference_ms()]
+    header = (f"# oermonitor benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
+              f"{platform.platform()}, {os.cpu_count()} CPUs, Python "
+              f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f} "
+              "(other work on the machine slows CPU-bound runs); machine speed: reading "
+              f"the sample page takes {speed[0]:.2f} ms of CPU now (CPU-bound figures move "
+              "with it)\n")
+    print(header, flush=True)
+    report.sections.append(header)
+    report.data["machine"] = {"platform": platform.platform(), "cpus": os.cpu_count(),
+                              "python": platform.python_version()}
     try:
         if args.suite in ("all", "throughput"):
             lychee = None if args.no_lychee else ensure_lychee(args.lychee)
@@ -572,6 +594,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"benchmark failed: {exc}", file=sys.stderr)
         return 1
     finally:
+        speed.append(reference_ms())
+        line = (f"machine speed: reading the sample page took {speed[0]:.2f} ms of CPU before "
+                f"the suites and {speed[1]:.2f} ms after them")
+        print(line)
+        report.sections.append(line + "\n")
+        report.data["machine"]["reference_ms"] = speed
         save(report, args.out)
     return 0
 

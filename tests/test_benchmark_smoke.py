@@ -19,6 +19,8 @@ def test_harness_prints_throughput_and_extraction_tables(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "## Throughput: oermonitor run --dry-run against lychee" in done.stdout
     assert "| 0 s / 4 | 20 |" in done.stdout
+    assert "machine speed: reading the sample page takes" in done.stdout
+    assert "machine speed: reading the sample page took" in done.stdout  # and after
     assert "| 20/20 |" in done.stdout  # every page checked and found ok
     # The second night: 304s from the site with validators, same bodies from the static one.
     assert "| validators site |" in done.stdout and "20 x 304" in done.stdout
