@@ -392,6 +392,17 @@ def sample_fetch(token: str = "a" * 32, counter: int = 7):
                        fetched_at=datetime.now(UTC))
 
 
+def median_cpu_ms(call, runs: int, prepare=lambda: None) -> float:
+    """Median CPU milliseconds of `call(prepare())` over `runs` calls (`prepare` untimed)."""
+    samples = []
+    for _ in range(runs):
+        arg = prepare()
+        start = time.process_time_ns()
+        call(arg)
+        samples.append((time.process_time_ns() - start) / 1e6)
+    return statistics.median(samples)
+
+
 def reference_ms(runs: int = 60) -> float:
     """The machine's speed right now: median CPU ms of reading the sample page once.
 
@@ -403,12 +414,7 @@ def reference_ms(runs: int = 60) -> float:
     result = sample_fetch()
     for _ in range(5):  # warm caches and lazy imports
         extract.extract(result)
-    samples = []
-    for _ in range(runs):
-        start = time.process_time_ns()
-        extract.extract(result)
-        samples.append((time.process_time_ns() - start) / 1e6)
-    return statistics.median(samples)
+    return median_cpu_ms(lambda _: extract.extract(result), runs)
 
 
 def extraction(report: Report, runs: int) -> None:
@@ -423,13 +429,7 @@ def extraction(report: Report, runs: int) -> None:
     other = extract.extract(sample_fetch("b" * 32, counter=8))
 
     def cpu_ms(call, prepare=lambda: None) -> float:
-        samples = []
-        for _ in range(runs):
-            arg = prepare()
-            start = time.process_time_ns()
-            call(arg)
-            samples.append((time.process_time_ns() - start) / 1e6)
-        return statistics.median(samples)
+        return median_cpu_ms(call, runs, prepare)
 
     def parsed():
         return Page.parse(result.text, url, result.headers)
